@@ -1,0 +1,64 @@
+/**
+ * Brick archives. A brick is only meaningful with its trusted.* xattrs (gfids, EC and AFR
+ * counters), its hard links (the .glusterfs handles) and its holes (sparse EC fragments),
+ * so GNU tar runs with --xattrs --xattrs-include='*' --sparse both ways.
+ *
+ * Layout inside an archive: bricks/b0 … bricks/bN-1, plus any extra files (volinfo/info,
+ * truth.json) at the paths given.
+ */
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { run } from './exec.ts';
+
+const XATTR_FLAGS = ['--xattrs', "--xattrs-include=*"];
+
+const escapeSedRegex = (s: string): string => s.replace(/[\\^$.*[\]|]/g, '\\$&');
+
+export interface CaptureInput {
+  /** Brick dirs in volume order; stored as bricks/b<index>. */
+  bricks: string[];
+  /** Extra files: archive path → content. */
+  extras?: Record<string, string | Buffer>;
+}
+
+/**
+ * Writes a gzip tar of the bricks (stopped or quiesced: tar reads while GlusterFS writes
+ * would give a torn snapshot). Brick paths are renamed with --transform, whose trailing
+ * `S` keeps symlink targets untouched: only member names and hard-link targets move.
+ */
+export async function captureBricks(input: CaptureInput, outFile: string): Promise<void> {
+  const stage = mkdtempSync(join(tmpdir(), 'gfsckt-capture-'));
+  try {
+    const extraNames = Object.keys(input.extras ?? {});
+    for (const [name, content] of Object.entries(input.extras ?? {})) {
+      mkdirSync(dirname(join(stage, name)), { recursive: true });
+      writeFileSync(join(stage, name), content);
+    }
+    const transforms = input.bricks.map((b, i) => {
+      const member = escapeSedRegex(resolve(b).slice(1));
+      return `--transform=s|^${member}\\(/\\|$\\)|bricks/b${i}\\1|S`;
+    });
+    mkdirSync(dirname(resolve(outFile)), { recursive: true });
+    await run('tar', [
+      ...XATTR_FLAGS,
+      '--sparse',
+      '--numeric-owner',
+      ...transforms,
+      '-czf',
+      resolve(outFile),
+      ...(extraNames.length > 0 ? ['-C', stage, ...extraNames] : []),
+      '-C',
+      '/',
+      ...input.bricks.map((b) => resolve(b).slice(1)),
+    ]);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+/** Extracts an archive into `dest` with xattrs, owners and modes as stored (needs root for trusted.*). */
+export async function extractArchive(archive: string, dest: string): Promise<void> {
+  mkdirSync(dest, { recursive: true });
+  await run('tar', [...XATTR_FLAGS, '--numeric-owner', '--same-owner', '--same-permissions', '-xzf', resolve(archive), '-C', dest]);
+}
