@@ -1,0 +1,98 @@
+/** Pass 2: each entry on its own: gfid, xattr shapes, gfid2path, EC fragment, counters. */
+import { escapeName } from '../../fs/names.ts';
+import { gfid2pathKey, gfid2pathValue } from '../../xattr/gfid2path.ts';
+import { fragmentLength } from '../../ec/layout.ts';
+import { dataFragments } from '../../volume/layout.ts';
+import type { BrickRow } from '../../index/catalog.ts';
+import type { CheckContext } from '../context.ts';
+import { isLinkto, parseXattrJson, type EntryRow, type XattrJson } from '../rows.ts';
+
+export function checkEntries(ctx: CheckContext): void {
+  const namesOfInode = ctx.db.prepare(`SELECT parent_gfid, name FROM entries WHERE brick_id = ? AND inode = ? AND area != 'anon-inode'`);
+  for (const brick of ctx.bricks) {
+    for (const e of ctx.pages<EntryRow>(`SELECT * FROM entries WHERE brick_id = @brick AND id > @after ORDER BY id LIMIT @limit`, { brick: brick.id })) {
+      const xattrs = parseXattrJson(e.xattrs);
+      const isRoot = e.path.length === 1;
+      checkShapes(ctx, brick, e, xattrs, isRoot);
+      if (e.type !== 'dir' && e.gfid && e.area !== 'anon-inode') {
+        const names = e.nlink > 2
+          ? (namesOfInode.all(brick.id, e.inode) as Array<{ parent_gfid: string | null; name: Buffer }>)
+          : [{ parent_gfid: e.parent_gfid, name: e.name }];
+        checkGfid2path(ctx, brick, e, xattrs, names);
+      }
+      if (ctx.layout.kind === 'disperse') checkEc(ctx, brick, e);
+      checkAfr(ctx, brick, e, xattrs);
+      if (isLinkto(e)) ctx.report('DHT_LINKTO', { brick, path: e.path, gfid: e.gfid, vars: { subvolume: e.linkto! } });
+    }
+  }
+}
+
+function checkShapes(ctx: CheckContext, brick: BrickRow, e: EntryRow, xattrs: XattrJson, isRoot: boolean): void {
+  for (const [name, d] of Object.entries(xattrs)) {
+    if (d.kind === 'malformed') {
+      ctx.report('XATTR_MALFORMED', { brick, path: e.path, gfid: e.gfid, vars: { xattr: name, reason: d.reason as string } });
+    }
+  }
+  // The root's gfid is pass 1's business; a malformed gfid was just reported.
+  if (!isRoot && !xattrs['trusted.gfid']) ctx.report('GFID_MISSING', { brick, path: e.path });
+}
+
+function checkGfid2path(
+  ctx: CheckContext, brick: BrickRow, e: EntryRow, xattrs: XattrJson,
+  names: Array<{ parent_gfid: string | null; name: Buffer }>,
+): void {
+  const recorded = new Set<string>();
+  for (const [key, d] of Object.entries(xattrs)) {
+    if (d.kind !== 'gfid2path') continue;
+    if (!d.keyMatches) {
+      ctx.report('GFID2PATH_BAD_KEY', { brick, path: e.path, gfid: e.gfid, vars: { xattr: key, expectedKey: d.expectedKey as string } });
+    }
+    const value = `${d.parentGfid as string}/${d.name as string}`;
+    recorded.add(value);
+    const isAName = names.some((n) => n.parent_gfid === d.parentGfid && escapeName(n.name) === d.name);
+    if (!isAName) ctx.report('GFID2PATH_STALE', { brick, path: e.path, gfid: e.gfid, vars: { recorded: value } });
+  }
+  for (const n of names) {
+    if (!n.parent_gfid) continue;
+    const key = gfid2pathKey(gfid2pathValue(n.parent_gfid, n.name));
+    if (!xattrs[key] && !recorded.has(`${n.parent_gfid}/${escapeName(n.name)}`)) {
+      ctx.report('GFID2PATH_MISSING', { brick, path: e.path, gfid: e.gfid, detail: { parentGfid: n.parent_gfid, name: escapeName(n.name) } });
+    }
+  }
+}
+
+function checkEc(ctx: CheckContext, brick: BrickRow, e: EntryRow): void {
+  const k = dataFragments(ctx.layout);
+  const expectedConfig = `${k}+${ctx.layout.redundancy}`;
+  if (e.type === 'file' && e.area !== 'anon-inode') {
+    const missing = [
+      e.ec_config === null && 'trusted.ec.config', e.ec_size === null && 'trusted.ec.size', e.ec_version_data === null && 'trusted.ec.version',
+    ].filter(Boolean);
+    if (missing.length > 0) {
+      ctx.report('EC_XATTRS_MISSING', { brick, path: e.path, gfid: e.gfid, vars: { missing: missing.join(', ') } });
+    } else if (e.ec_config !== expectedConfig) {
+      ctx.report('EC_CONFIG_MISMATCH', { brick, path: e.path, gfid: e.gfid, vars: { found: e.ec_config!, expected: expectedConfig } });
+    } else {
+      const expected = fragmentLength(e.ec_size!, k);
+      if (e.size !== expected) {
+        ctx.report('EC_FRAGMENT_SIZE', { brick, path: e.path, gfid: e.gfid, vars: { actual: e.size, ecSize: e.ec_size!, expected } });
+      }
+    }
+  }
+  if ((e.ec_dirty_data ?? 0) !== 0 || (e.ec_dirty_meta ?? 0) !== 0) {
+    ctx.report('EC_DIRTY', { brick, path: e.path, gfid: e.gfid, vars: { dirty: `${e.ec_dirty_data}/${e.ec_dirty_meta}` } });
+  }
+  if (e.ec_healing) ctx.report('EC_HEALING', { brick, path: e.path, gfid: e.gfid });
+}
+
+function checkAfr(ctx: CheckContext, brick: BrickRow, e: EntryRow, xattrs: XattrJson): void {
+  for (const [name, d] of Object.entries(xattrs)) {
+    if (d.kind !== 'afr-dirty' && d.kind !== 'afr-pending') continue;
+    const c = d.counters as { data: number; metadata: number; entry: number };
+    if (c.data === 0 && c.metadata === 0 && c.entry === 0) continue;
+    const counters = `${c.data}/${c.metadata}/${c.entry}`;
+    if (d.kind === 'afr-dirty') ctx.report('AFR_DIRTY', { brick, path: e.path, gfid: e.gfid, vars: { counters } });
+    else ctx.report('AFR_PENDING', { brick, path: e.path, gfid: e.gfid, vars: { client: name.slice('trusted.afr.'.length), counters } });
+  }
+}
+

@@ -1,0 +1,133 @@
+/**
+ * Pass 3: the .glusterfs handle tree (brick-layout.md §2.4 invariants, §2.6 breakages),
+ * checked from both sides: every named entry has the right handle, and every handle
+ * belongs to a named entry.
+ */
+import { ROOT_GFID, dirHandleTarget, handleRelPath, isGfidText, parseDirHandleTarget } from '../../gfid-tree/gfid.ts';
+import { escapeName } from '../../fs/names.ts';
+import type { BrickRow } from '../../index/catalog.ts';
+import type { CheckContext } from '../context.ts';
+import { parseXattrJson, type EntryRow } from '../rows.ts';
+
+interface HandleRow {
+  id: number;
+  bucket: string;
+  name: Buffer;
+  type: string;
+  nlink: number;
+  inode: number;
+  size: number;
+  target: Buffer | null;
+  gfid: string | null;
+  xattrs: string | null;
+}
+
+const HANDLE_COLUMNS = `rowid AS id, bucket, name, type, nlink, inode, size, target, gfid, xattrs`;
+
+export function checkHandles(ctx: CheckContext): void {
+  for (const brick of ctx.bricks) {
+    checkNamedEntries(ctx, brick);
+    checkHandleTree(ctx, brick);
+    checkDuplicateGfids(ctx, brick);
+  }
+}
+
+function handleLabel(h: { bucket: string; name: Buffer }): string {
+  return `.glusterfs/${h.bucket}/${escapeName(h.name)}`;
+}
+
+/** Every entry with a gfid must have its handle, of the right kind. */
+function checkNamedEntries(ctx: CheckContext, brick: BrickRow): void {
+  const handleOf = ctx.db.prepare(`SELECT ${HANDLE_COLUMNS} FROM handles WHERE brick_id = ? AND bucket = ? AND name = ?`);
+  const sql = `SELECT * FROM entries WHERE brick_id = @brick AND gfid IS NOT NULL AND path != '/' AND id > @after ORDER BY id LIMIT @limit`;
+  for (const e of ctx.pages<EntryRow>(sql, { brick: brick.id })) {
+    const gfid = e.gfid!;
+    const handlePath = handleRelPath(gfid);
+    const h = handleOf.get(brick.id, `${gfid.slice(0, 2)}/${gfid.slice(2, 4)}`, Buffer.from(gfid)) as HandleRow | undefined;
+    const base = { brick, path: e.path, gfid };
+    if (!h) {
+      ctx.report('HANDLE_MISSING', { ...base, vars: { handle: handlePath } });
+    } else if (h.type === 'dir') {
+      ctx.report('HANDLE_IS_DIRECTORY', { ...base, vars: { handle: handlePath } });
+    } else if (e.type === 'dir') {
+      checkDirHandle(ctx, brick, e, h, handlePath);
+    } else if (h.type !== e.type) {
+      ctx.report('HANDLE_WRONG_TYPE', { ...base, vars: { handle: handlePath, found: h.type, expected: `hard link (${e.type})` } });
+    } else if (h.inode !== e.inode) {
+      ctx.report('HANDLE_WRONG_INODE', { ...base, vars: { handle: handlePath } });
+    }
+  }
+}
+
+function checkDirHandle(ctx: CheckContext, brick: BrickRow, e: EntryRow, h: HandleRow, handlePath: string): void {
+  const base = { brick, path: e.path, gfid: e.gfid };
+  if (h.type !== 'symlink') {
+    ctx.report('HANDLE_WRONG_TYPE', { ...base, vars: { handle: handlePath, found: h.type, expected: 'symlink' } });
+    return;
+  }
+  const target = h.target!;
+  const parsed = parseDirHandleTarget(target);
+  if (parsed === null || parsed === 'root') {
+    ctx.report('DIR_HANDLE_MALFORMED', { ...base, vars: { handle: handlePath, target: escapeName(target) } });
+  } else if (e.parent_gfid && !target.equals(dirHandleTarget(e.parent_gfid, e.name))) {
+    ctx.report('DIR_HANDLE_DANGLING', { ...base, vars: { handle: handlePath, target: escapeName(target) } });
+  }
+}
+
+/** Every object in the handle tree must be the handle of a named entry of that gfid. */
+function checkHandleTree(ctx: CheckContext, brick: BrickRow): void {
+  const namesOfInode = ctx.db.prepare(`SELECT path, gfid FROM entries WHERE brick_id = ? AND inode = ?`);
+  // Named entries of a gfid were checked from their side; this side reports only handles nobody names.
+  const namedTypes = ctx.db.prepare(`SELECT DISTINCT type FROM entries WHERE brick_id = ? AND gfid = ?`).pluck();
+  const sql = `SELECT ${HANDLE_COLUMNS} FROM handles WHERE brick_id = @brick AND rowid > @after ORDER BY rowid LIMIT @limit`;
+  for (const h of ctx.pages<HandleRow>(sql, { brick: brick.id })) {
+    const label = handleLabel(h);
+    const name = h.name.toString('latin1');
+    if (!isGfidText(name)) {
+      ctx.report('HANDLE_BAD_NAME', { brick, vars: { handle: label } });
+      continue;
+    }
+    if (h.bucket !== `${name.slice(0, 2)}/${name.slice(2, 4)}`) {
+      ctx.report('HANDLE_WRONG_BUCKET', { brick, gfid: name, vars: { handle: label, expected: handleRelPath(name) } });
+      continue;
+    }
+    if (name === ROOT_GFID) continue; // pass 1
+    const isDirHandle = h.type === 'symlink' && h.gfid === null;
+    if (isDirHandle || h.type === 'dir') {
+      const types = namedTypes.all(brick.id, name) as string[];
+      if (types.length > 0) continue;
+      // A directory handle whose directory is gone: GlusterFS deletes it on the next gfid lookup.
+      if (isDirHandle) ctx.report('DIR_HANDLE_DANGLING', { brick, gfid: name, vars: { handle: label, target: escapeName(h.target!) } });
+      else ctx.report('HANDLE_IS_DIRECTORY', { brick, gfid: name, vars: { handle: label } });
+      continue;
+    }
+    const names = namesOfInode.all(brick.id, h.inode) as Array<{ path: Buffer; gfid: string | null }>;
+    if (names.length === 0) {
+      reportOrphan(ctx, brick, h, label, name);
+    } else if (names[0]!.gfid !== null && names[0]!.gfid !== name) {
+      ctx.report('HANDLE_GFID_MISMATCH', { brick, path: names[0]!.path, gfid: names[0]!.gfid, vars: { handle: label } });
+    }
+  }
+}
+
+function reportOrphan(ctx: CheckContext, brick: BrickRow, h: HandleRow, label: string, gfid: string): void {
+  const lastNames = Object.values(parseXattrJson(h.xattrs))
+    .filter((d) => d.kind === 'gfid2path')
+    .map((d) => `<gfid:${d.parentGfid as string}>/${d.name as string}`);
+  ctx.report('HANDLE_ORPHAN', {
+    brick, gfid,
+    vars: { handle: label, type: h.type, size: h.size, lastNames: lastNames.length ? lastNames.join(', ') : 'unknown' },
+    detail: { lastNames },
+  });
+}
+
+function checkDuplicateGfids(ctx: CheckContext, brick: BrickRow): void {
+  const rows = ctx.db.prepare(`
+    SELECT gfid FROM entries WHERE brick_id = ? AND gfid IS NOT NULL
+    GROUP BY gfid HAVING COUNT(DISTINCT inode) > 1`).pluck().all(brick.id) as string[];
+  const paths = ctx.db.prepare(`SELECT path FROM entries WHERE brick_id = ? AND gfid = ? ORDER BY path`).pluck();
+  for (const gfid of rows) {
+    const shared = (paths.all(brick.id, gfid) as Buffer[]).map(escapeName);
+    ctx.report('GFID_DUPLICATE', { brick, gfid, path: (paths.get(brick.id, gfid) as Buffer), vars: { paths: shared.join(', ') } });
+  }
+}

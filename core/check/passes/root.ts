@@ -1,0 +1,45 @@
+/** Pass 1: what a brick needs to start at all, and what the scan could not read. */
+import { ROOT_GFID } from '../../gfid-tree/gfid.ts';
+import type { CheckContext } from '../context.ts';
+import { parseXattrJson } from '../rows.ts';
+
+export function checkRoots(ctx: CheckContext): void {
+  const volumeIds = new Map<number, string>();
+  for (const brick of ctx.bricks) {
+    for (const e of ctx.db.prepare(`SELECT path, syscall, code FROM scan_errors WHERE brick_id = ?`).all(brick.id) as
+      Array<{ path: Buffer; syscall: string; code: string }>) {
+      ctx.report('SCAN_ERROR', { brick, path: e.path, vars: { syscall: e.syscall, errno: e.code } });
+    }
+    const root = ctx.db.prepare(`SELECT gfid, xattrs FROM entries WHERE brick_id = ? AND path = '/'`).get(brick.id) as
+      { gfid: string | null; xattrs: string } | undefined;
+    if (!root) continue; // unreadable root: already a SCAN_ERROR
+    const xattrs = parseXattrJson(root.xattrs);
+    const volumeId = xattrs['trusted.glusterfs.volume-id'];
+    if (volumeId?.kind === 'volume-id') volumeIds.set(brick.id, volumeId.gfid as string);
+    else ctx.report('ROOT_VOLUME_ID_MISSING', { brick, path: Buffer.from('/') });
+    if (root.gfid !== ROOT_GFID) {
+      ctx.report('ROOT_GFID_WRONG', { brick, path: Buffer.from('/'), gfid: root.gfid, vars: { gfid: root.gfid ?? 'missing' } });
+    }
+    const handle = ctx.db.prepare(`SELECT type, target FROM handles WHERE brick_id = ? AND bucket = '00/00' AND name = ?`)
+      .get(brick.id, Buffer.from(ROOT_GFID)) as { type: string; target: Buffer | null } | undefined;
+    if (!handle) {
+      ctx.report('ROOT_HANDLE_MISSING', { brick, path: Buffer.from('/'), gfid: ROOT_GFID, vars: { rootGfid: ROOT_GFID } });
+    } else if (handle.type !== 'symlink' || !handle.target?.equals(Buffer.from('../../..'))) {
+      const found = handle.type === 'symlink' ? `a symlink to ${handle.target!.toString('latin1')}` : `a ${handle.type}`;
+      ctx.report('ROOT_HANDLE_BAD', { brick, path: Buffer.from('/'), gfid: ROOT_GFID, vars: { found } });
+    }
+  }
+  reportVolumeIdDisagreement(ctx, volumeIds);
+}
+
+function reportVolumeIdDisagreement(ctx: CheckContext, volumeIds: Map<number, string>): void {
+  const counts = new Map<string, number>();
+  for (const id of volumeIds.values()) counts.set(id, (counts.get(id) ?? 0) + 1);
+  if (counts.size < 2) return;
+  const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+  for (const [brickId, id] of volumeIds) {
+    if (id !== majority) {
+      ctx.report('ROOT_VOLUME_ID_DIFFERS', { brick: ctx.brick(brickId), path: Buffer.from('/'), vars: { volumeId: id, expected: majority } });
+    }
+  }
+}

@@ -1,0 +1,14 @@
+/** gfid2path keys are XXH64 (seed 0) of the value `<parent-gfid>/<name>`, printed as 16 hex digits. */
+import xxhash from 'xxhash-wasm';
+
+const hasher = await xxhash();
+
+export const GFID2PATH_PREFIX = 'trusted.gfid2path.';
+
+export function gfid2pathValue(parentGfid: string, name: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${parentGfid}/`), name]);
+}
+
+export function gfid2pathKey(value: Uint8Array): string {
+  return GFID2PATH_PREFIX + hasher.h64Raw(value, 0n).toString(16).padStart(16, '0');
+}
