@@ -2,8 +2,8 @@
  * How the given bricks form replica/disperse sets (the DHT subvolumes). Bricks are listed
  * in volume order, as to `gluster volume create`; set s holds bricks s*n … s*n+n-1.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { GfsckError } from '../errors.ts';
 
 export type SetKind = 'disperse' | 'replicate' | 'distribute';
@@ -88,7 +88,7 @@ export function readVolinfo(path: string): { layout: VolumeLayout; brickCount: n
   if (!Number.isInteger(type) || !Number.isInteger(count)) {
     throw new GfsckError('operational', `--volinfo ${infoPath}: not a glusterd volume info file (no type/count)`);
   }
-  const volumeName = basename(infoPath === path ? join(path, '..') : path);
+  const volumeName = volumeNameOf(infoPath);
   const shard = kv.get('features.shard') === 'on' ? parseSize(kv.get('features.shard-block-size') ?? '64MB') : null;
   const base = { volumeName, shardBlockSize: shard, source: 'volinfo' as const, arbiter: false };
   let layout: VolumeLayout;
@@ -106,6 +106,13 @@ export function readVolinfo(path: string): { layout: VolumeLayout; brickCount: n
     throw new GfsckError('operational', `--volinfo ${infoPath}: inconsistent counts (count=${count}, set size ${layout.setSize})`);
   }
   return { layout, brickCount: count, volumeId: kv.get('volume-id') ?? null };
+}
+
+/** glusterd keeps the name only as the folder name and in the volfile names beside `info`. */
+function volumeNameOf(infoPath: string): string {
+  const dir = dirname(infoPath);
+  const volfile = readdirSync(dir).map((f) => /^(?:trusted-)?(.+)\.tcp-fuse\.vol$/.exec(f)?.[1]).find(Boolean);
+  return volfile ?? basename(dir);
 }
 
 function parseSize(text: string): number {

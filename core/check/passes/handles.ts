@@ -39,7 +39,7 @@ function handleLabel(h: { bucket: string; name: Buffer }): string {
 /** Every entry with a gfid must have its handle, of the right kind. */
 function checkNamedEntries(ctx: CheckContext, brick: BrickRow): void {
   const handleOf = ctx.db.prepare(`SELECT ${HANDLE_COLUMNS} FROM handles WHERE brick_id = ? AND bucket = ? AND name = ?`);
-  const sql = `SELECT * FROM entries WHERE brick_id = @brick AND gfid IS NOT NULL AND path != '/' AND id > @after ORDER BY id LIMIT @limit`;
+  const sql = `SELECT * FROM entries WHERE brick_id = @brick AND gfid IS NOT NULL AND path != x'2f' AND id > @after ORDER BY id LIMIT @limit`;
   for (const e of ctx.pages<EntryRow>(sql, { brick: brick.id })) {
     const gfid = e.gfid!;
     const handlePath = handleRelPath(gfid);

@@ -10,7 +10,7 @@ export function checkRoots(ctx: CheckContext): void {
       Array<{ path: Buffer; syscall: string; code: string }>) {
       ctx.report('SCAN_ERROR', { brick, path: e.path, vars: { syscall: e.syscall, errno: e.code } });
     }
-    const root = ctx.db.prepare(`SELECT gfid, xattrs FROM entries WHERE brick_id = ? AND path = '/'`).get(brick.id) as
+    const root = ctx.db.prepare(`SELECT gfid, xattrs FROM entries WHERE brick_id = ? AND path = x'2f'`).get(brick.id) as
       { gfid: string | null; xattrs: string } | undefined;
     if (!root) continue; // unreadable root: already a SCAN_ERROR
     const xattrs = parseXattrJson(root.xattrs);

@@ -1,0 +1,88 @@
+/**
+ * Settles the volume layout: --volinfo, else --layout, else inferred from what the bricks
+ * hold (trusted.ec.config, AFR keys, DHT ranges). Whatever the source, it must agree with
+ * the bricks: a disagreement is an error, never a guess.
+ */
+import type { Catalog } from '../index/catalog.ts';
+import { GfsckError } from '../errors.ts';
+import { describeLayout, parseLayoutOption, readVolinfo, type VolumeLayout } from './layout.ts';
+
+export interface LayoutSource { volinfo?: string; layout?: string }
+
+interface Observed {
+  ecConfigs: string[];
+  afrVolumes: string[];
+  linktoVolumes: string[];
+  partialRootRange: boolean;
+}
+
+function observe(catalog: Catalog): Observed {
+  const db = catalog.db;
+  const ecConfigs = db.prepare(`SELECT DISTINCT ec_config FROM entries WHERE ec_config IS NOT NULL`).pluck().all() as string[];
+  const afrKeys = db.prepare(`SELECT DISTINCT key FROM entries, json_each(entries.xattrs)
+    WHERE entries.xattrs LIKE '%trusted.afr.%' AND key LIKE 'trusted.afr.%'`).pluck().all() as string[];
+  const afrVolumes = [...new Set(afrKeys.map((k) => /^trusted\.afr\.(.+)-client-\d+$/.exec(k)?.[1]).filter((v): v is string => !!v))];
+  const linktos = db.prepare(`SELECT DISTINCT linkto FROM entries WHERE linkto IS NOT NULL`).pluck().all() as string[];
+  const linktoVolumes = [...new Set(linktos.map((l) => /^(.+)-(?:client|disperse|replicate)-\d+$/.exec(l)?.[1]).filter((v): v is string => !!v))];
+  const rootLayouts = db.prepare(`SELECT json_extract(xattrs, '$."trusted.glusterfs.dht"') FROM entries WHERE path = x'2f'`).pluck().all() as Array<string | null>;
+  const partialRootRange = rootLayouts.some((j) => {
+    const d = j ? JSON.parse(j) : null;
+    return d?.kind === 'dht-layout' && !(d.start === 0 && d.stop === 0xffffffff);
+  });
+  return { ecConfigs, afrVolumes, linktoVolumes, partialRootRange };
+}
+
+export function resolveLayout(catalog: Catalog, source: LayoutSource, brickCount: number): VolumeLayout {
+  const seen = observe(catalog);
+  let layout: VolumeLayout;
+  if (source.volinfo) {
+    const info = readVolinfo(source.volinfo);
+    if (info.brickCount !== brickCount) {
+      throw new GfsckError('usage', `--volinfo describes ${info.brickCount} bricks, ${brickCount} were given (give all bricks, in volume order)`);
+    }
+    layout = info.layout;
+    if (source.layout) {
+      const given = parseLayoutOption(source.layout);
+      if (describeLayout(given) !== describeLayout(layout)) {
+        throw new GfsckError('usage', `--layout ${source.layout} contradicts --volinfo (${describeLayout(layout)})`);
+      }
+    }
+  } else if (source.layout) {
+    layout = parseLayoutOption(source.layout);
+  } else {
+    layout = infer(seen, brickCount);
+  }
+  checkAgainstBricks(layout, seen);
+  return { ...layout, volumeName: layout.volumeName ?? seen.afrVolumes[0] ?? seen.linktoVolumes[0] ?? null };
+}
+
+function infer(seen: Observed, brickCount: number): VolumeLayout {
+  const base = { volumeName: null, shardBlockSize: null, source: 'inferred' as const, arbiter: false };
+  if (seen.ecConfigs.length === 1) {
+    const [k, r] = seen.ecConfigs[0]!.split('+').map(Number) as [number, number];
+    return { ...base, kind: 'disperse', setSize: k + r, redundancy: r };
+  }
+  if (seen.ecConfigs.length > 1) {
+    throw new GfsckError('usage', `bricks disagree on trusted.ec.config (${seen.ecConfigs.join(', ')}): give --layout or --volinfo`);
+  }
+  if (seen.afrVolumes.length > 0) {
+    // AFR keys do not tell how many sets there are: assume one replica set of all bricks.
+    return { ...base, kind: 'replicate', setSize: brickCount, redundancy: 0 };
+  }
+  if (seen.partialRootRange || brickCount === 1) return { ...base, kind: 'distribute', setSize: 1, redundancy: 0 };
+  throw new GfsckError('usage', 'cannot infer the volume layout from the bricks: give --layout or --volinfo');
+}
+
+function checkAgainstBricks(layout: VolumeLayout, seen: Observed): void {
+  const where = layout.source === 'volinfo' ? '--volinfo' : layout.source === 'option' ? '--layout' : 'the inferred layout';
+  if (layout.kind === 'disperse') {
+    const expected = `${layout.setSize - layout.redundancy}+${layout.redundancy}`;
+    const other = seen.ecConfigs.filter((c) => c !== expected);
+    if (other.length > 0) throw new GfsckError('usage', `${where} says disperse ${expected}, but files carry trusted.ec.config ${other.join(', ')}`);
+  } else if (seen.ecConfigs.length > 0) {
+    throw new GfsckError('usage', `${where} says ${describeLayout(layout)}, but files carry trusted.ec.config (${seen.ecConfigs.join(', ')}): this is a disperse volume`);
+  }
+  if (layout.kind === 'disperse' && seen.afrVolumes.length > 0) {
+    throw new GfsckError('usage', `${where} says disperse, but files carry AFR keys of volume ${seen.afrVolumes.join(', ')}`);
+  }
+}
