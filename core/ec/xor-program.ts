@@ -58,54 +58,107 @@ export function compileXorProgram(matrix: Matrix, strides: ChunkStrides): XorPro
 
 /**
  * Paar's greedy heuristic: while some pair of signals occurs together in at least
- * MIN_SHARED_USES rows, compute it once into a new scratch signal and substitute it. Pair
- * counts are kept up to date incrementally, so each round costs one scan of the count table.
+ * MIN_SHARED_USES rows, compute it once into a new scratch signal and substitute it.
  */
 function shareCommonPairs(rows: number[][], inputPlanes: number): Step[] {
-  const capacity = inputPlanes + MAX_SCRATCH_PLANES;
-  const together = new Int32Array(capacity * capacity);
+  const counts = new PairCounts(inputPlanes);
   const members = rows.map((row) => new Set(row));
-  const bump = (a: number, b: number, delta: number): void => {
-    together[a < b ? a * capacity + b : b * capacity + a] += delta;
-  };
   for (const row of rows) {
-    for (let x = 0; x < row.length; x++) for (let y = x + 1; y < row.length; y++) bump(row[x], row[y], 1);
+    for (let x = 0; x < row.length; x++) for (let y = x + 1; y < row.length; y++) counts.bump(row[x], row[y], 1);
   }
-
   const steps: Step[] = [];
-  let signals = inputPlanes;
-  while (signals < capacity) {
-    let best = MIN_SHARED_USES - 1;
-    let bestA = -1;
-    let bestB = -1;
-    for (let a = 0; a < signals; a++) {
-      const rowBase = a * capacity;
-      for (let b = a + 1; b < signals; b++) {
-        if (together[rowBase + b] > best) {
-          best = together[rowBase + b];
-          bestA = a;
-          bestB = b;
-        }
-      }
-    }
-    if (bestA < 0) break;
-    const shared = signals++;
-    steps.push({ target: shared - inputPlanes, sources: [bestA, bestB] });
+  const signalLimit = inputPlanes + MAX_SCRATCH_PLANES;
+  for (let signals = inputPlanes; signals < signalLimit; signals++) {
+    const best = counts.mostCommonPair(signals, MIN_SHARED_USES);
+    if (!best) break;
+    const [a, b] = best;
+    const shared = signals;
+    counts.ensureSignals(shared + 1);
+    steps.push({ target: shared - inputPlanes, sources: [a, b] });
     for (const row of members) {
-      if (!row.has(bestA) || !row.has(bestB)) continue;
-      row.delete(bestA);
-      row.delete(bestB);
-      bump(bestA, bestB, -1);
+      if (!row.has(a) || !row.has(b)) continue;
+      row.delete(a);
+      row.delete(b);
+      counts.bump(a, b, -1);
       for (const other of row) {
-        bump(bestA, other, -1);
-        bump(bestB, other, -1);
-        bump(shared, other, 1);
+        counts.bump(a, other, -1);
+        counts.bump(b, other, -1);
+        counts.bump(shared, other, 1);
       }
       row.add(shared);
     }
   }
   members.forEach((row, plane) => steps.push({ target: -1 - plane, sources: [...row] }));
   return steps;
+}
+
+/**
+ * How many rows each pair of signals shares, in a triangular table (pair a<b at a·capacity + b)
+ * updated incrementally. Each table row caches its largest count; a row is rescanned only after
+ * its best pair lost a use, so finding the most common pair rarely scans the whole table.
+ */
+class PairCounts {
+  private capacity = 0;
+  private together = new Int32Array(0);
+  private rowBest = new Int32Array(0);
+  private rowBestPartner = new Int32Array(0);
+  private rowStale = new Uint8Array(0);
+
+  constructor(signals: number) {
+    this.ensureSignals(signals);
+  }
+
+  /** Makes room for `signals` signals, doubling so that growth costs little overall. */
+  ensureSignals(signals: number): void {
+    if (signals <= this.capacity) return;
+    const old = this.capacity;
+    const capacity = Math.max(signals, 2 * old);
+    const together = new Int32Array(capacity * capacity);
+    for (let a = 0; a < old; a++) together.set(this.together.subarray(a * old, (a + 1) * old), a * capacity);
+    const grow = <T extends Int32Array | Uint8Array>(array: T, fresh: T): T => (fresh.set(array), fresh);
+    this.rowBest = grow(this.rowBest, new Int32Array(capacity));
+    this.rowBestPartner = grow(this.rowBestPartner, new Int32Array(capacity).fill(-1));
+    this.rowStale = grow(this.rowStale, new Uint8Array(capacity));
+    this.together = together;
+    this.capacity = capacity;
+  }
+
+  bump(x: number, y: number, delta: number): void {
+    const a = Math.min(x, y);
+    const b = Math.max(x, y);
+    const count = (this.together[a * this.capacity + b] += delta);
+    if (delta > 0 && count > this.rowBest[a]) {
+      this.rowBest[a] = count;
+      this.rowBestPartner[a] = b;
+    } else if (delta < 0 && this.rowBestPartner[a] === b) {
+      this.rowStale[a] = 1;
+    }
+  }
+
+  /** The pair among signals 0..signals-1 shared by the most rows, if at least `minimum`. */
+  mostCommonPair(signals: number, minimum: number): [number, number] | undefined {
+    let bestA = -1;
+    for (let a = 0; a < signals; a++) {
+      if (this.rowStale[a]) this.rescan(a, signals);
+      if (this.rowBest[a] >= minimum && (bestA < 0 || this.rowBest[a] > this.rowBest[bestA])) bestA = a;
+    }
+    return bestA < 0 ? undefined : [bestA, this.rowBestPartner[bestA]];
+  }
+
+  private rescan(a: number, signals: number): void {
+    let best = 0;
+    let partner = -1;
+    for (let b = a + 1; b < signals; b++) {
+      const count = this.together[a * this.capacity + b];
+      if (count > best) {
+        best = count;
+        partner = b;
+      }
+    }
+    this.rowBest[a] = best;
+    this.rowBestPartner[a] = partner;
+    this.rowStale[a] = 0;
+  }
 }
 
 function emit(steps: readonly Step[], inputPlanes: number, strides: ChunkStrides): XorProgram {
