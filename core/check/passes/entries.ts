@@ -15,7 +15,7 @@ export function checkEntries(ctx: CheckContext): void {
       const isRoot = e.path.length === 1;
       checkShapes(ctx, brick, e, xattrs, isRoot);
       if (e.type !== 'dir' && e.gfid && e.area !== 'anon-inode') {
-        const names = e.nlink > 2
+        const names = e.nlink > 1
           ? (namesOfInode.all(brick.id, e.inode) as Array<{ parent_gfid: string | null; name: Buffer }>)
           : [{ parent_gfid: e.parent_gfid, name: e.name }];
         checkGfid2path(ctx, brick, e, xattrs, names);

@@ -40,8 +40,12 @@ function handleLabel(h: { bucket: string; name: Buffer }): string {
 function checkNamedEntries(ctx: CheckContext, brick: BrickRow): void {
   const handleOf = ctx.db.prepare(`SELECT ${HANDLE_COLUMNS} FROM handles WHERE brick_id = ? AND bucket = ? AND name = ?`);
   const sql = `SELECT * FROM entries WHERE brick_id = @brick AND gfid IS NOT NULL AND path != x'2f' AND id > @after ORDER BY id LIMIT @limit`;
+  // Hard links share one handle: a broken one is reported once, under its first name.
+  const reportedInodes = new Set<number>();
   for (const e of ctx.pages<EntryRow>(sql, { brick: brick.id })) {
     const gfid = e.gfid!;
+    if (e.type !== 'dir' && reportedInodes.has(e.inode)) continue;
+    const before = ctx.reported;
     const handlePath = handleRelPath(gfid);
     const h = handleOf.get(brick.id, `${gfid.slice(0, 2)}/${gfid.slice(2, 4)}`, Buffer.from(gfid)) as HandleRow | undefined;
     const base = { brick, path: e.path, gfid };
@@ -56,6 +60,7 @@ function checkNamedEntries(ctx: CheckContext, brick: BrickRow): void {
     } else if (h.inode !== e.inode) {
       ctx.report('HANDLE_WRONG_INODE', { ...base, vars: { handle: handlePath } });
     }
+    if (e.type !== 'dir' && ctx.reported > before) reportedInodes.add(e.inode);
   }
 }
 
