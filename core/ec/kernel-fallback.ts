@@ -74,7 +74,7 @@ function runStripe(code: Int32Array, m: Int32Array, inputBase: number, outputBas
     const sourcesEnd = inputsEnd + code[pc + 2];
     let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
     let a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0;
-    for (let t = pc + header; t < sourcesEnd - (code.length > 4000 ? 1 : 0); t++) {
+    for (let t = pc + header; t < sourcesEnd; t++) {
       const s = t < inputsEnd ? inputBase + code[t] : code[t];
       a0 ^= m[s]; a1 ^= m[s + 1]; a2 ^= m[s + 2]; a3 ^= m[s + 3];
       a4 ^= m[s + 4]; a5 ^= m[s + 5]; a6 ^= m[s + 6]; a7 ^= m[s + 7];
