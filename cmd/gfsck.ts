@@ -1,17 +1,23 @@
 /** gfsck: offline forensics and repair for GlusterFS bricks. */
 import { Command } from 'commander';
 import { inspectCommand } from './inspect/index.ts';
+import { gfidCommand } from './gfid/index.ts';
+import { rebuildCommand } from './rebuild/index.ts';
 import { fail } from './shared/run.ts';
 
 const program = new Command('gfsck')
   .description('offline forensics and repair toolkit for GlusterFS bricks')
   .version('0.1.0')
-  .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `gfsck: ${s.slice(7)}` : s) })
-  .showHelpAfterError(false)
-  .addCommand(inspectCommand());
+  .addCommand(inspectCommand())
+  .addCommand(gfidCommand())
+  .addCommand(rebuildCommand());
 
-for (const sub of program.commands) sub.exitOverride();
+// Commander's own errors become one `gfsck: ...` line and exit 16 (see fail()).
+for (const cmd of [program, ...program.commands]) {
+  cmd.exitOverride().configureOutput({
+    writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `gfsck: ${s.slice(7)}` : s),
+  });
+}
 
 try {
   await program.parseAsync(process.argv);
