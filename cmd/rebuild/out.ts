@@ -6,6 +6,6 @@ export interface OutFlags { out?: string }
 export function addOutOptions(cmd: Command): void {
   cmd.option('--out <dir>', 'recover the files into this directory');
 }
-export async function runOut(): Promise<number> {
+export async function runOut(_bricks: string[], _flags: OutFlags): Promise<number> {
   throw new GfsckError('usage', 'rebuild --out is not available yet');
 }
