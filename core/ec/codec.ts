@@ -81,6 +81,22 @@ export function createCodec(k: number, r: number, options: CodecOptions = {}): C
   return new ErasureCodec(k, r, options.kernel ?? defaultKernel);
 }
 
+const threadCodecs = new Map<string, Codec>();
+
+/**
+ * This thread's codec for a layout on the default kernel, created once so that its compiled
+ * programs (one per set of source bricks) are reused across calls.
+ */
+export function codecFor(k: number, r: number): Codec {
+  const key = `${k}+${r}`;
+  let codec = threadCodecs.get(key);
+  if (!codec) {
+    codec = createCodec(k, r);
+    threadCodecs.set(key, codec);
+  }
+  return codec;
+}
+
 /** Stripes checked per pass of verify: 1 MiB of each fragment. */
 const VERIFY_BLOCK_STRIPES = 2048;
 
