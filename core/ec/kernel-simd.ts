@@ -1,9 +1,10 @@
 /**
  * WebAssembly SIMD kernel. kernel-simd.wat is assembled with wabt when first needed (no
- * generated binary lives in the repository); the compiled module is kept per thread.
+ * generated binary lives in the repository); the compiled module is kept per thread. wabt is
+ * imported lazily so that a missing wabt costs the SIMD kernel only, not the codec.
  */
 import { readFileSync } from 'node:fs';
-import wabt from 'wabt';
+import { fileURLToPath } from 'node:url';
 import type { StripeJob, XorKernel } from './kernel.ts';
 import { MAX_SCRATCH_PLANES, type XorProgram } from './xor-program.ts';
 import { PLANE } from './layout.ts';
@@ -29,8 +30,9 @@ let compiled: Promise<WebAssembly.Module | null> | undefined;
 /** The assembled module, or null when this engine does not validate WebAssembly SIMD. */
 export function compileSimdModule(): Promise<WebAssembly.Module | null> {
   compiled ??= (async () => {
+    const { default: wabt } = await import('wabt');
     const assembler = await wabt();
-    const parsed = assembler.parseWat(WAT_FILE.pathname, readFileSync(WAT_FILE, 'utf8'), { simd: true });
+    const parsed = assembler.parseWat(fileURLToPath(WAT_FILE), readFileSync(WAT_FILE, 'utf8'), { simd: true });
     try {
       // Copied into a plain ArrayBuffer: wabt hands out a view typed as possibly shared.
       const binary = new Uint8Array(parsed.toBinary({}).buffer);

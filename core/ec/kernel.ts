@@ -49,14 +49,20 @@ export function kernelFromEnvironment(env: NodeJS.ProcessEnv = process.env): Ker
 }
 
 /**
- * A new kernel instance. `name` forces an implementation (forcing "simd" where the engine lacks
- * SIMD throws); without it SIMD is used when available.
+ * A new kernel instance. `name` forces an implementation (forcing "simd" where it cannot run
+ * throws); without it SIMD is used when available and the fallback otherwise.
  */
 export async function loadKernel(name: KernelName | undefined = kernelFromEnvironment()): Promise<XorKernel> {
   if (name === 'fallback') return createFallbackKernel();
-  const simd = await createSimdKernel();
-  if (simd) return simd;
-  if (name === 'simd') throw new Error('GFSCK_EC_KERNEL=simd, but this engine rejects WebAssembly SIMD');
+  let reason: string;
+  try {
+    const simd = await createSimdKernel();
+    if (simd) return simd;
+    reason = 'this engine rejects WebAssembly SIMD';
+  } catch (error) {
+    reason = `the SIMD kernel failed to load: ${(error as Error).message}`;
+  }
+  if (name === 'simd') throw new Error(`GFSCK_EC_KERNEL=simd, but ${reason}`);
   return createFallbackKernel();
 }
 

@@ -54,12 +54,14 @@ export class EcWorkerPool {
   private readonly workers: Worker[];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private broken: Error | undefined;
 
   constructor(readonly threads: number = availableParallelism()) {
     this.workers = Array.from({ length: Math.max(1, threads) }, () => {
       const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, execArgv: [] });
       worker.on('message', (reply: WorkerReply) => this.settle(reply));
-      worker.on('error', (error) => this.failAll(error));
+      worker.on('error', (error) => this.fail(error));
+      worker.on('exit', () => this.fail(new Error('an EC worker thread exited')));
       worker.unref();
       return worker;
     });
@@ -116,7 +118,7 @@ export class EcWorkerPool {
   }
 
   async close(): Promise<void> {
-    this.failAll(new Error('EC worker pool closed'));
+    this.fail(new Error('EC worker pool closed'));
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
@@ -130,6 +132,7 @@ export class EcWorkerPool {
   }
 
   private submit(worker: Worker, task: WorkerTask): Promise<void> {
+    if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -147,7 +150,9 @@ export class EcWorkerPool {
     else job.reject(new Error(error));
   }
 
-  private failAll(error: Error): void {
+  /** A pool that lost a worker (or was closed) refuses further work: its ranges would never finish. */
+  private fail(error: Error): void {
+    this.broken ??= error;
     for (const job of this.pending.values()) job.reject(error);
     this.pending.clear();
   }
