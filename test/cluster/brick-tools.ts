@@ -3,7 +3,7 @@
  * walks of the user namespace. Scenarios use these to damage bricks precisely and to find
  * what GlusterFS itself placed (linkto files, shards).
  */
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { getXattr } from '../../core/fs/xattr.ts';
 
@@ -43,8 +43,14 @@ export function pendingIndexEntries(brick: string): string[] {
 }
 
 /** User-visible paths on a brick (everything but .glusterfs), `/`-rooted, with their lstat. */
-export function walkBrick(brick: string): Array<{ path: string; abs: string; stat: ReturnType<typeof lstatSync> }> {
-  const out: Array<{ path: string; abs: string; stat: ReturnType<typeof lstatSync> }> = [];
+export interface BrickEntry {
+  path: string;
+  abs: string;
+  stat: Stats;
+}
+
+export function walkBrick(brick: string): BrickEntry[] {
+  const out: BrickEntry[] = [];
   const walk = (abs: string, rel: string): void => {
     for (const name of readdirSync(abs).sort()) {
       if (rel === '' && name === '.glusterfs') continue;

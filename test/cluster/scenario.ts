@@ -76,7 +76,7 @@ export class ScenarioContext {
     await this.vol.killBrick(index);
     this.down.add(index);
     this.stale.add(index);
-    this.damage.push({ kind: 'brick-down', brick: index, detail: `brick ${index} SIGKILLed; the changes recorded as missed-* happened without it` });
+    this.damage.push({ kind: 'brick-down', brick: index, detail: `brick ${index} SIGKILLed and left down; changes made after this did not reach it` });
   }
 
   /** Restarts killed bricks (`volume start force`); later ops are no longer missed by them. */
