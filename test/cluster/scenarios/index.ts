@@ -7,6 +7,7 @@ import { distEc2x2p1Linkto } from './linkto.ts';
 import { rep2SplitBrain } from './split-brain.ts';
 import { ec2p1Bitrot } from './bitrot.ts';
 import { distShard } from './shard.ts';
+import { ec2p1BrokenHandles } from './broken-handles.ts';
 
 export const SCENARIOS: readonly Scenario[] = [
   ec2p1Clean,
@@ -17,6 +18,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ec2p1Unhealable,
   distEc2x2p1Linkto,
   rep2SplitBrain,
+  ec2p1BrokenHandles,
   ec2p1Bitrot,
   distShard,
 ];
