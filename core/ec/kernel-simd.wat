@@ -34,20 +34,28 @@
           (local.set $a1 (v128.const i64x2 0 0))
           (local.set $a2 (v128.const i64x2 0 0))
           (local.set $a3 (v128.const i64x2 0 0))
-          (block $sourcesDone
-            (br_if $sourcesDone (i32.ge_u (local.get $pc) (local.get $sourcesEnd)))
-            (loop $sources
-              ;; Input refs are relative to this stripe's input; scratch refs are absolute.
-              (local.set $source
-                (i32.add (i32.load (local.get $pc))
-                         (select (local.get $input) (i32.const 0)
-                                 (i32.lt_u (local.get $pc) (local.get $inputsEnd)))))
+          ;; Input refs are relative to this stripe's input, scratch refs are absolute. The two
+          ;; loops differ only in that base; one loop choosing it per source ran 35% slower.
+          (block $inputsDone
+            (br_if $inputsDone (i32.ge_u (local.get $pc) (local.get $inputsEnd)))
+            (loop $inputs
+              (local.set $source (i32.add (i32.load (local.get $pc)) (local.get $input)))
               (local.set $a0 (v128.xor (local.get $a0) (v128.load offset=0 (local.get $source))))
               (local.set $a1 (v128.xor (local.get $a1) (v128.load offset=16 (local.get $source))))
               (local.set $a2 (v128.xor (local.get $a2) (v128.load offset=32 (local.get $source))))
               (local.set $a3 (v128.xor (local.get $a3) (v128.load offset=48 (local.get $source))))
               (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
-              (br_if $sources (i32.lt_u (local.get $pc) (local.get $sourcesEnd)))))
+              (br_if $inputs (i32.lt_u (local.get $pc) (local.get $inputsEnd)))))
+          (block $scratchDone
+            (br_if $scratchDone (i32.ge_u (local.get $pc) (local.get $sourcesEnd)))
+            (loop $scratch
+              (local.set $source (i32.load (local.get $pc)))
+              (local.set $a0 (v128.xor (local.get $a0) (v128.load offset=0 (local.get $source))))
+              (local.set $a1 (v128.xor (local.get $a1) (v128.load offset=16 (local.get $source))))
+              (local.set $a2 (v128.xor (local.get $a2) (v128.load offset=32 (local.get $source))))
+              (local.set $a3 (v128.xor (local.get $a3) (v128.load offset=48 (local.get $source))))
+              (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
+              (br_if $scratch (i32.lt_u (local.get $pc) (local.get $sourcesEnd)))))
           ;; A target with the low bit set (SCRATCH_TARGET) is a scratch plane at target - 1.
           (local.set $destination
             (select (i32.sub (local.get $target) (i32.const 1))
