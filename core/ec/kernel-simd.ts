@@ -28,7 +28,7 @@ interface KernelExports {
 let compiled: Promise<WebAssembly.Module | null> | undefined;
 
 /** The assembled module, or null when this engine does not validate WebAssembly SIMD. */
-export function compileSimdModule(): Promise<WebAssembly.Module | null> {
+function compileSimdModule(): Promise<WebAssembly.Module | null> {
   compiled ??= (async () => {
     const { default: wabt } = await import('wabt');
     const assembler = await wabt();
