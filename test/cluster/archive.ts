@@ -62,3 +62,9 @@ export async function extractArchive(archive: string, dest: string): Promise<voi
   mkdirSync(dest, { recursive: true });
   await run('tar', [...XATTR_FLAGS, '--numeric-owner', '--same-owner', '--same-permissions', '-xzf', resolve(archive), '-C', dest]);
 }
+
+/** One member's content as text, or undefined when the archive has no such member. */
+export async function readArchiveMember(archive: string, member: string): Promise<string | undefined> {
+  const r = await run('tar', ['-xzOf', resolve(archive), member], { allowFailure: true });
+  return r.code === 0 ? r.stdout : undefined;
+}

@@ -131,3 +131,30 @@ export function parseSpec(text: string): VolumeSpec {
   if ((m = /^distribute:(\d+)$/.exec(shape!))) return { type: 'distribute', bricks: +m[1]!, ...features };
   throw new Error(`unknown volume shape "${shape}" (disperse:K+R, dist-disperse:SxK+R, replica:N, arbiter, distribute:N)`);
 }
+
+/**
+ * The spec of a volume from glusterd's `info` file (what a CLI capture keeps as
+ * volinfo/info), for archives that have no truth.json. Options with a dot in the key are
+ * the volume's `gluster volume set` options and are carried over.
+ */
+export function specFromVolinfo(fields: Map<string, string>): VolumeSpec {
+  const num = (key: string): number => Number(fields.get(key) ?? 0);
+  const features: VolumeFeatures = {};
+  if (fields.get('features.shard') === 'on') features.shardBlockSize = num('features.shard-block-size');
+  const options = [...fields].filter(([k]) => k.includes('.') && !k.startsWith('features.shard'));
+  if (options.length > 0) features.options = Object.fromEntries(options);
+  const count = num('count');
+  const disperse = num('disperse_count');
+  if (disperse > 0) {
+    const r = num('redundancy_count');
+    return count === disperse
+      ? { type: 'disperse', k: disperse - r, r, ...features }
+      : { type: 'distributed-disperse', subvols: count / disperse, k: disperse - r, r, ...features };
+  }
+  const replica = num('replica_count');
+  if (replica > 1) {
+    if (count !== replica) throw new Error('distributed-replicate volumes are not supported by the harness');
+    return { type: 'replicate', replica, arbiter: num('arbiter_count') > 0, ...features };
+  }
+  return { type: 'distribute', bricks: count, ...features };
+}

@@ -7,6 +7,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { VolumeSpec } from './layout.ts';
 
 export interface Resource {
   label: string;
@@ -56,11 +57,10 @@ const OWNER_FILE = 'owner.json';
 
 export interface OwnerRecord {
   volume: string;
-  /** Scratch dir of the volume: mountpoints, and the bricks when `ownsBricks`. */
+  /** Scratch dir of the volume (mountpoints; bricks the harness made); removed at teardown. Imported brick dirs elsewhere are left alone. */
   dir: string;
   bricks: string[];
-  /** False for imported brick dirs, which belong to whoever asked for the import. */
-  ownsBricks: boolean;
+  spec: VolumeSpec;
   pid: number;
   created: string;
 }

@@ -125,8 +125,24 @@ export class Volume {
     /** Brick dirs in volume order. */
     readonly bricks: string[],
     private readonly owner: OwnerRecord,
+    tearDownOnExit: boolean,
   ) {
-    this.unregister = register({ label: `volume ${name}`, releaseSync: () => teardownSync(owner) });
+    this.unregister = tearDownOnExit ? register({ label: `volume ${name}`, releaseSync: () => teardownSync(owner) }) : () => false;
+  }
+
+  /**
+   * A handle on a running volume that an earlier process created and detached (the CLI
+   * works this way); it is not torn down when this process exits.
+   */
+  static async attach(name: string): Promise<Volume> {
+    const owner = readOwner(name);
+    if (!owner) throw new Error(`${name} was not created by this harness (no owner marker in ${volumeScratchDir(name)}); leaving it alone`);
+    const vol = new Volume(name, owner.spec, owner.bricks, owner, false);
+    const status = await brickStatus(name);
+    vol.running = status.some((b) => b.online);
+    vol.mountpoint = glusterMounts(name)[0]?.mountpoint ?? '';
+    vol.mountCount = glusterMounts(name).length;
+    return vol;
   }
 
   /** Creates and starts a volume. Brick dirs given in `opts.brickDirs` keep their contents (force create). */
@@ -143,9 +159,9 @@ export class Volume {
     const bricks = opts.brickDirs ?? Array.from({ length: brickCount(spec) }, (_, i) => join(dir, 'bricks', `b${i}`));
     if (bricks.length !== brickCount(spec)) throw new Error(`${spec.type} needs ${brickCount(spec)} bricks, got ${bricks.length}`);
     for (const b of bricks) mkdirSync(b, { recursive: true });
-    const owner: OwnerRecord = { volume: name, dir, bricks, ownsBricks: !opts.brickDirs, pid: process.pid, created: new Date().toISOString() };
+    const owner: OwnerRecord = { volume: name, dir, bricks, spec, pid: process.pid, created: new Date().toISOString() };
     writeOwner(owner);
-    const vol = new Volume(name, spec, bricks, owner);
+    const vol = new Volume(name, spec, bricks, owner, true);
     try {
       const host = brickHost();
       // force: bricks on the root filesystem, several bricks of one set on one host, and dirs that already hold data.
