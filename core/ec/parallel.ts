@@ -50,14 +50,28 @@ function sharedView(buffer: Uint8Array, copy: boolean): Uint8Array {
   return shared;
 }
 
+/**
+ * Stripes in `fragments`, after checking that `userData` fits in them. Checked here because a
+ * worker only sees its own range, so an over-long buffer would otherwise pass unnoticed.
+ */
+function stripesHolding(k: number, fragments: readonly Uint8Array[], userData: Uint8Array): number {
+  const stripes = Math.floor((fragments[0]?.length ?? 0) / CHUNK_SIZE);
+  if (userData.length > stripes * stripeSize(k)) {
+    throw new RangeError(`${userData.length} bytes of user data do not fit in ${stripes} stripes`);
+  }
+  return stripes;
+}
+
 export class EcWorkerPool {
   private readonly workers: Worker[];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private broken: Error | undefined;
+  readonly threads: number;
 
-  constructor(readonly threads: number = availableParallelism()) {
-    this.workers = Array.from({ length: Math.max(1, threads) }, () => {
+  constructor(threads: number = availableParallelism()) {
+    this.threads = Math.max(1, threads);
+    this.workers = Array.from({ length: this.threads }, () => {
       const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, execArgv: [] });
       worker.on('message', (reply: WorkerReply) => this.settle(reply));
       worker.on('error', (error) => this.fail(error));
@@ -76,9 +90,9 @@ export class EcWorkerPool {
     out: Uint8Array,
   ): Promise<void> {
     if (out.length < PARALLEL_MIN_BYTES) return codecFor(k, r).decodeStripes(present, fragments, out);
+    const stripes = stripesHolding(k, fragments, out);
     const sharedFragments = fragments.map((f) => sharedView(f, true));
     const sharedOut = sharedView(out, false);
-    const stripes = (fragments[0]?.length ?? 0) / CHUNK_SIZE;
     await Promise.all(
       this.ranges(stripes).map(([first, end], i) => {
         const userEnd = Math.min(sharedOut.length, end * stripeSize(k));
@@ -98,9 +112,9 @@ export class EcWorkerPool {
   /** Same contract as Codec.encodeStripes, split across the workers when `data` is large. */
   async encodeStripes(k: number, r: number, data: Uint8Array, fragments: readonly Uint8Array[]): Promise<void> {
     if (data.length < PARALLEL_MIN_BYTES) return codecFor(k, r).encodeStripes(data, fragments);
+    const stripes = stripesHolding(k, fragments, data);
     const sharedData = sharedView(data, true);
     const sharedFragments = fragments.map((f) => sharedView(f, false));
-    const stripes = (fragments[0]?.length ?? 0) / CHUNK_SIZE;
     await Promise.all(
       this.ranges(stripes).map(([first, end], i) =>
         this.submit(this.workers[i], {
@@ -124,7 +138,7 @@ export class EcWorkerPool {
 
   /** [first, end) stripe ranges, one per worker, as even as whole stripes allow. */
   private ranges(stripes: number): [number, number][] {
-    const count = this.workers.length;
+    const count = this.threads;
     return Array.from({ length: count }, (_, i): [number, number] => [
       Math.floor((stripes * i) / count),
       Math.floor((stripes * (i + 1)) / count),

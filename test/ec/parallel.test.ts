@@ -53,6 +53,11 @@ describe('EcWorkerPool', () => {
     assert.deepEqual(out, small);
   });
 
+  it('refuses user data that does not fit in the fragments', async () => {
+    const out = new Uint8Array(fragments[0].length * 4 + 1);
+    await assert.rejects(pool.decodeStripes(4, 2, present, present.map((brick) => fragments[brick]), out), RangeError);
+  });
+
   it('reports a worker-side error as a rejection', async () => {
     const out = new Uint8Array(data.length);
     await assert.rejects(pool.decodeStripes(4, 2, [1, 1, 4, 5], present.map((brick) => fragments[brick]), out), /distinct/);
