@@ -4,7 +4,7 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Catalog } from '../index/catalog.ts';
+import { Catalog, type BrickRow } from '../index/catalog.ts';
 import { scanBrick, type ScanProgress } from '../brick/scan.ts';
 import { GfsckError } from '../errors.ts';
 import { getXattr } from '../fs/xattr.ts';
@@ -79,21 +79,36 @@ export function validateBricks(paths: string[]): string[] {
   return roots;
 }
 
+export interface ScannedVolume {
+  bricks: BrickRow[];
+  layout: VolumeLayout;
+  sets: BrickSet[];
+}
+
+/**
+ * Scans validated brick roots into the catalog (bricks already complete are kept with
+ * `resume`) and settles the layout and sets. Shared by inspect and rebuild --out.
+ */
+export async function scanVolume(catalog: Catalog, roots: string[], opts: Pick<InspectOptions, 'resume' | 'layout' | 'jobs' | 'onProgress'>): Promise<ScannedVolume> {
+  // Sets are settled after the scan, when inference can look at what the bricks hold.
+  const scanned = catalog.registerBricks(roots.map((r) => ({ root: Buffer.from(r), setIndex: 0, setMember: 0 })));
+  for (const brick of scanned) {
+    if (brick.state === 'complete' && opts.resume) continue;
+    await scanBrick(catalog, brick, { jobs: opts.jobs, resume: opts.resume, onProgress: opts.onProgress });
+  }
+  const layout = resolveLayout(catalog, opts.layout, roots.length);
+  const sets = brickSets(layout, roots.length);
+  const bricks = catalog.registerBricks(roots.map((r, i) => ({ root: Buffer.from(r), setIndex: Math.floor(i / layout.setSize), setMember: i % layout.setSize })));
+  catalog.setMeta('layout', JSON.stringify({ ...layout, description: describeLayout(layout) }));
+  return { bricks, layout, sets };
+}
+
 export async function inspect(opts: InspectOptions): Promise<Inspection> {
   requireRoot();
   const roots = validateBricks(opts.bricks);
   const catalog = Catalog.open(opts.db);
   try {
-    // Sets are settled after the scan, when inference can look at what the bricks hold.
-    let bricks = catalog.registerBricks(roots.map((r) => ({ root: Buffer.from(r), setIndex: 0, setMember: 0 })));
-    for (const brick of bricks) {
-      if (brick.state === 'complete' && opts.resume) continue;
-      await scanBrick(catalog, brick, { jobs: opts.jobs, resume: opts.resume, onProgress: opts.onProgress });
-    }
-    const layout = resolveLayout(catalog, opts.layout, roots.length);
-    const sets = brickSets(layout, roots.length);
-    bricks = catalog.registerBricks(roots.map((r, i) => ({ root: Buffer.from(r), setIndex: Math.floor(i / layout.setSize), setMember: i % layout.setSize })));
-    catalog.setMeta('layout', JSON.stringify({ ...layout, description: describeLayout(layout) }));
+    const { bricks, layout, sets } = await scanVolume(catalog, roots, opts);
     const ctx = new CheckContext(catalog.db, bricks, sets, layout);
     catalog.db.prepare(`DELETE FROM findings`).run();
     for (const pass of PASSES) {
