@@ -8,21 +8,15 @@
  * ENOENT or EACCES. Attribute names cross the boundary as latin1 strings: one char per
  * byte, lossless both ways.
  */
-#define NAPI_VERSION 8
-#include <node_api.h>
+#include "attrs.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
 
-#define CHECK(call)                                                                    \
-  do {                                                                                 \
-    if ((call) != napi_ok) return NULL;                                                \
-  } while (0)
-
 /* Copies a JS path (Buffer or string) into a fresh NUL-terminated heap string. */
-static char *take_path(napi_env env, napi_value v) {
+char *take_path(napi_env env, napi_value v) {
   bool is_buffer = false;
   napi_is_buffer(env, v, &is_buffer);
   if (is_buffer) {
@@ -59,7 +53,7 @@ static char *take_latin1(napi_env env, napi_value v) {
   return s;
 }
 
-static napi_value errno_error(napi_env env, int err, const char *syscall) {
+napi_value errno_error(napi_env env, int err, const char *syscall) {
   napi_value code, msg, error, num;
   const char *name = strerror(err);
   char codebuf[32];
@@ -93,18 +87,8 @@ static napi_value errno_error(napi_env env, int err, const char *syscall) {
 
 /* ---- list + get all attributes of one path (the scanner's hot call) ---- */
 
-typedef struct {
-  char *path;
-  int err;
-  const char *failed_call;
-  char *names;      /* NUL-separated list from llistxattr */
-  ssize_t names_len;
-  char **values;    /* one malloc'd value per name */
-  ssize_t *value_lens;
-  size_t count;
-} attr_set;
 
-static void attr_set_free(attr_set *s) {
+void attr_set_free(attr_set *s) {
   for (size_t i = 0; i < s->count; i++) free(s->values ? s->values[i] : NULL);
   free(s->values);
   free(s->value_lens);
@@ -117,7 +101,7 @@ static void attr_set_free(attr_set *s) {
 }
 
 /* Reads every attribute; retries when a concurrent writer grows a list or value (ERANGE). */
-static void attr_set_read(attr_set *s) {
+void attr_set_read(attr_set *s) {
   for (int attempt = 0; attempt < 8; attempt++) {
     ssize_t n = llistxattr(s->path, NULL, 0);
     if (n < 0) { s->err = errno; s->failed_call = "llistxattr"; return; }
@@ -152,7 +136,7 @@ static void attr_set_read(attr_set *s) {
 }
 
 /* Builds [[name, Buffer], ...] in list order. */
-static napi_value attr_set_to_js(napi_env env, attr_set *s) {
+napi_value attr_set_to_js(napi_env env, attr_set *s) {
   napi_value out;
   CHECK(napi_create_array(env, &out));
   const char *name = s->names;
@@ -303,7 +287,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"remove", NULL, remove_one, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
-  return exports;
+  return register_dirscan(env, exports);
 }
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

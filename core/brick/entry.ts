@@ -1,17 +1,17 @@
 /** One inode on a brick as the catalog records it: stat, decoded xattrs, derived EC/DHT fields. */
-import type { BigIntStats } from 'node:fs';
+import { constants, type BigIntStats } from 'node:fs';
+import type { ScannedEntry } from '../fs/dirscan.ts';
 import { decodedToJson, type XattrRecord } from '../xattr/decode.ts';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'chardev' | 'blockdev';
 
-export function entryType(st: BigIntStats): EntryType {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isSocket()) return 'socket';
-  if (st.isCharacterDevice()) return 'chardev';
-  return 'blockdev';
+const TYPE_BY_FORMAT: Record<number, EntryType> = {
+  [constants.S_IFREG]: 'file', [constants.S_IFDIR]: 'dir', [constants.S_IFLNK]: 'symlink', [constants.S_IFIFO]: 'fifo',
+  [constants.S_IFSOCK]: 'socket', [constants.S_IFCHR]: 'chardev', [constants.S_IFBLK]: 'blockdev',
+};
+
+export function entryType(mode: number): EntryType {
+  return TYPE_BY_FORMAT[mode & constants.S_IFMT] ?? 'file';
 }
 
 export interface StatFields {
@@ -27,10 +27,12 @@ export interface StatFields {
   inode: bigint;
 }
 
-export function statFields(st: BigIntStats): StatFields {
+/** From the batched scanner's entry, or from fs.lstat(path, { bigint: true }). */
+export function statFields(st: ScannedEntry | BigIntStats): StatFields {
+  const mode = Number(st.mode);
   return {
-    type: entryType(st),
-    mode: Number(st.mode & 0o7777n),
+    type: entryType(mode),
+    mode: mode & 0o7777,
     uid: Number(st.uid),
     gid: Number(st.gid),
     size: st.size,
@@ -64,7 +66,8 @@ export function summarizeXattrs(xattrs: XattrRecord[]): XattrSummary {
   };
   const json: Record<string, unknown> = {};
   for (const { name, value, decoded: d } of xattrs) {
-    json[name] = d.kind === 'raw' || d.kind === 'malformed' ? { ...decodedToJson(d) as object, hex: value.toString('hex') } : decodedToJson(d);
+    // Raw bytes ride along, so the catalog alone can restore or compare any value.
+    json[name] = { ...(decodedToJson(d) as object), hex: value.toString('hex') };
     switch (d.kind) {
       case 'gfid': s.gfid = d.gfid; break;
       case 'ec-config': s.ecConfig = `${d.config.bricks - d.config.redundancy}+${d.config.redundancy}`; break;

@@ -6,19 +6,21 @@
  * queue survives an interruption) and a rescan reuses the xattrs of every entry whose
  * inode, ctime and size did not change.
  */
-import { lstat, opendir, readlink } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import pLimit from 'p-limit';
-import { listXattrsAsync } from '../fs/xattr.ts';
+import { listXattrs, listXattrsAsync } from '../fs/xattr.ts';
+import { scanDirectory, type ScannedEntry } from '../fs/dirscan.ts';
 import { childPath, joinPath } from '../fs/names.ts';
 import { decodeAll } from '../xattr/decode.ts';
 import { statFields, summarizeXattrs, type StatFields, type XattrSummary } from './entry.ts';
 import type { BrickRow, Catalog } from '../index/catalog.ts';
 import { areaOf } from './areas.ts';
+import { ENTRY_INDEXES } from '../index/schema.ts';
 
 export interface ScanProgress { brick: number; phase: 'namespace' | 'handles' | 'indices'; entries: number; handles: number }
 
 export interface ScanOptions {
-  /** Entries read at once (lstat + xattrs on the thread pool). */
+  /** Directories read at once, each in batches on the thread pool. */
   jobs: number;
   /** Continue an interrupted scan from its saved queue instead of starting over. */
   resume: boolean;
@@ -32,11 +34,10 @@ interface ReadEntry {
   stat: StatFields;
   target: Buffer | null;
   /** Null when the previous scan's row is still valid (same inode, ctime, size). */
-  xattrs: { summary: XattrSummary; raw: Array<[string, Buffer]> } | null;
+  xattrs: XattrSummary | null;
 }
 
-const DIR_BATCH = 256;
-const DIRS_AT_ONCE = 8;
+const DIR_BATCH = 512;
 
 export async function scanBrick(catalog: Catalog, brick: BrickRow, opts: ScanOptions): Promise<void> {
   const scan = new BrickScan(catalog, brick, opts);
@@ -48,6 +49,8 @@ class BrickScan {
   private readonly root: Buffer;
   private readonly limit;
   private gen = 0;
+  /** Rows of an earlier or interrupted scan may exist: look them up to reuse unchanged ones. */
+  private rescan = false;
   private readonly progress: ScanProgress;
   private lastReport = 0;
   private readonly stmt;
@@ -74,10 +77,7 @@ class BrickScan {
           inode = excluded.inode, target = excluded.target, gfid = excluded.gfid, ec_config = excluded.ec_config,
           ec_size = excluded.ec_size, ec_version_data = excluded.ec_version_data, ec_version_meta = excluded.ec_version_meta,
           ec_healing = excluded.ec_healing, ec_dirty_data = excluded.ec_dirty_data, ec_dirty_meta = excluded.ec_dirty_meta,
-          linkto = excluded.linkto, shard_size = excluded.shard_size, xattrs = excluded.xattrs, scan_gen = excluded.scan_gen
-        RETURNING id`),
-      clearXattrs: db.prepare(`DELETE FROM xattrs WHERE entry_id = ?`),
-      insertXattr: db.prepare(`INSERT INTO xattrs (entry_id, name, value) VALUES (?, ?, ?)`),
+          linkto = excluded.linkto, shard_size = excluded.shard_size, xattrs = excluded.xattrs, scan_gen = excluded.scan_gen`),
       enqueue: db.prepare(`INSERT OR REPLACE INTO walk_queue (brick_id, path, gfid) VALUES (?, ?, ?)`),
       dequeue: db.prepare(`DELETE FROM walk_queue WHERE brick_id = ? AND path = ?`),
       nextDirs: db.prepare(`SELECT path, gfid FROM walk_queue WHERE brick_id = ? LIMIT ?`),
@@ -96,12 +96,13 @@ class BrickScan {
   async run(): Promise<void> {
     const b = this.brick;
     let handlesFrom = 0;
+    this.rescan = b.scan_gen > 0;
     if (b.state === 'scanning' && this.opts.resume) {
       this.gen = b.scan_gen;
       handlesFrom = b.handles_done;
     } else {
       this.gen = b.scan_gen + 1;
-      const seed = await this.readEntry(Buffer.from('/'), Buffer.alloc(0), null);
+      const seed = await this.readRoot();
       this.db.transaction(() => {
         this.db.prepare(`DELETE FROM walk_queue WHERE brick_id = ?`).run(b.id);
         this.stmt.setBrick.run('scanning', this.gen, 0, new Date().toISOString(), null, b.id);
@@ -109,6 +110,7 @@ class BrickScan {
       })();
     }
     await this.walkNamespace();
+    this.db.exec(ENTRY_INDEXES);
     this.progress.phase = 'handles';
     await this.walkHandles(handlesFrom);
     this.progress.phase = 'indices';
@@ -117,7 +119,6 @@ class BrickScan {
       for (const table of ['entries', 'handles', 'heal_index', 'scan_errors']) {
         this.db.prepare(`DELETE FROM ${table} WHERE brick_id = ? AND scan_gen < ?`).run(b.id, this.gen);
       }
-      this.db.prepare(`DELETE FROM xattrs WHERE entry_id NOT IN (SELECT id FROM entries)`).run();
       this.stmt.setBrick.run('complete', this.gen, 256, null, new Date().toISOString(), b.id);
     })();
     this.report(true);
@@ -132,26 +133,32 @@ class BrickScan {
     this.stmt.scanError.run(this.brick.id, rel, (e as NodeJS.ErrnoException).syscall ?? syscall, code, this.gen);
   }
 
-  private async readEntry(rel: Buffer, name: Buffer, parentGfid: string | null): Promise<ReadEntry | null> {
-    const abs = this.abs(rel);
-    let st;
+  /** The brick root itself, read on its own: the walk only lists what is inside directories. */
+  private async readRoot(): Promise<ReadEntry | null> {
+    const rel = Buffer.from('/');
     try {
-      st = statFields(await lstat(abs, { bigint: true }));
+      const st = statFields(await lstat(this.root, { bigint: true }));
+      return { path: rel, name: Buffer.alloc(0), parentGfid: null, stat: st, target: null, xattrs: summarizeXattrs(decodeAll(listXattrs(this.root))) };
     } catch (e) {
       this.recordError(rel, e, 'lstat');
       return null;
     }
-    const prev = this.stmt.previous.get(this.brick.id, rel) as { inode: bigint; ctime_ns: bigint; size: bigint } | undefined;
-    const unchanged = prev && prev.inode === st.inode && prev.ctime_ns === st.ctimeNs && prev.size === st.size;
-    let target: Buffer | null = null;
-    try {
-      if (st.type === 'symlink') target = await readlink(abs, { encoding: 'buffer' });
-      const raw = unchanged ? null : await listXattrsAsync(abs);
-      return { path: rel, name, parentGfid, stat: st, target, xattrs: raw && { summary: summarizeXattrs(decodeAll(raw)), raw } };
-    } catch (e) {
-      this.recordError(rel, e, 'llistxattr');
-      return { path: rel, name, parentGfid, stat: st, target, xattrs: { summary: summarizeXattrs([]), raw: [] } };
+  }
+
+  private fromScanned(dirPath: Buffer, dirGfid: string | null, e: ScannedEntry): ReadEntry | null {
+    const rel = childPath(dirPath, e.name);
+    if (e.error && e.mode === undefined) {
+      this.recordError(rel, e.error, 'lstat');
+      return null;
     }
+    const stat = statFields(e);
+    if (e.error) this.recordError(rel, e.error, 'llistxattr');
+    const prev = this.rescan ? this.stmt.previous.get(this.brick.id, rel) as { inode: bigint; ctime_ns: bigint; size: bigint } | undefined : undefined;
+    const unchanged = prev && prev.inode === stat.inode && prev.ctime_ns === stat.ctimeNs && prev.size === stat.size;
+    return {
+      path: rel, name: e.name, parentGfid: dirGfid, stat, target: e.target ?? null,
+      xattrs: unchanged ? null : summarizeXattrs(decodeAll(e.xattrs ?? [])),
+    };
   }
 
   /** Writes entries and queues their directories; the caller wraps it in a transaction. */
@@ -164,18 +171,16 @@ class BrickScan {
         stmt.touch.run(gen, r.parentGfid, prev.id);
         gfid = this.db.prepare(`SELECT gfid FROM entries WHERE id = ?`).pluck().get(prev.id) as string | null;
       } else {
-        const s = r.xattrs.summary;
+        const s = r.xattrs;
         gfid = s.gfid;
-        const id = (stmt.upsert.get({
+        stmt.upsert.run({
           brick_id: brick.id, path: r.path, parent_gfid: r.parentGfid, name: r.name, area: areaOf(r.path), type: r.stat.type,
           mode: r.stat.mode, uid: r.stat.uid, gid: r.stat.gid, size: r.stat.size, blocks: r.stat.blocks,
           mtime_ns: r.stat.mtimeNs, ctime_ns: r.stat.ctimeNs, nlink: r.stat.nlink, inode: r.stat.inode, target: r.target,
           gfid: s.gfid, ec_config: s.ecConfig, ec_size: s.ecSize, ec_version_data: s.ecVersionData,
           ec_version_meta: s.ecVersionMeta, ec_healing: s.ecHealing ? 1 : 0, ec_dirty_data: s.ecDirtyData,
           ec_dirty_meta: s.ecDirtyMeta, linkto: s.linkto, shard_size: s.shardSize, xattrs: s.json, scan_gen: gen,
-        }) as { id: number }).id;
-        stmt.clearXattrs.run(id);
-        for (const [name, value] of r.xattrs.raw) stmt.insertXattr.run(id, name, value);
+        });
       }
       if (r.stat.type === 'dir') stmt.enqueue.run(brick.id, r.path, gfid);
     }
@@ -185,50 +190,48 @@ class BrickScan {
 
   private async walkNamespace(): Promise<void> {
     for (;;) {
-      const dirs = this.stmt.nextDirs.all(this.brick.id, DIRS_AT_ONCE) as Array<{ path: Buffer; gfid: string | null }>;
+      const dirs = this.stmt.nextDirs.all(this.brick.id, this.opts.jobs) as Array<{ path: Buffer; gfid: string | null }>;
       if (dirs.length === 0) return;
       await Promise.all(dirs.map((d) => this.scanDirectory(d.path, d.gfid)));
     }
   }
 
+  /** One directory, a batch at a time; it leaves the queue with its last batch. */
   private async scanDirectory(dirPath: Buffer, dirGfid: string | null): Promise<void> {
-    const isRoot = dirPath.length === 1;
-    let pending: Array<Promise<ReadEntry | null>> = [];
-    const flush = async (last: boolean) => {
-      const rows = (await Promise.all(pending)).filter((r): r is ReadEntry => r !== null);
-      pending = [];
-      this.db.transaction(() => {
-        this.store(rows);
-        if (last) this.stmt.dequeue.run(this.brick.id, dirPath);
-      })();
-    };
+    const skipGlusterfs = dirPath.length === 1;
+    const flush = (rows: ReadEntry[], last: boolean) => this.db.transaction(() => {
+      this.store(rows);
+      if (last) this.stmt.dequeue.run(this.brick.id, dirPath);
+    })();
     try {
-      const dir = await opendir(this.abs(dirPath), { encoding: 'buffer', bufferSize: 128 } as never);
-      for await (const dirent of dir) {
-        const name = dirent.name as unknown as Buffer;
-        if (isRoot && name.equals(GLUSTERFS_DIR)) continue;
-        const rel = childPath(dirPath, name);
-        pending.push(this.limit(() => this.readEntry(rel, name, dirGfid)));
-        if (pending.length >= DIR_BATCH) await flush(false);
+      for await (const batch of scanDirectory(this.abs(dirPath), { xattrs: true, batch: DIR_BATCH })) {
+        const rows: ReadEntry[] = [];
+        for (const e of batch) {
+          if (skipGlusterfs && e.name.equals(GLUSTERFS_DIR)) continue;
+          const row = this.fromScanned(dirPath, dirGfid, e);
+          if (row) rows.push(row);
+        }
+        flush(rows, false);
       }
     } catch (e) {
       this.recordError(dirPath, e, 'opendir');
     }
-    await flush(true);
+    flush([], true);
   }
 
   private async walkHandles(fromBucket: number): Promise<void> {
     const glusterfs = joinPath(this.root, GLUSTERFS_DIR);
     for (let hi = fromBucket; hi < 256; hi++) {
       const hh = hi.toString(16).padStart(2, '0');
-      const rows: unknown[][] = [];
-      for (const hh2 of await this.list(joinPath(glusterfs, Buffer.from(hh)), `/.glusterfs/${hh}`)) {
+      const subBuckets = (await this.list(joinPath(glusterfs, Buffer.from(hh)), `/.glusterfs/${hh}`)).map((e) => e.name);
+      // Second-level buckets are many and mostly tiny: read them concurrently.
+      const perBucket = await Promise.all(subBuckets.map((hh2) => this.limit(async () => {
         const bucket = `${hh}/${hh2.toString('latin1')}`;
         const bucketDir = joinPath(glusterfs, Buffer.from(bucket, 'latin1'));
-        const names = await this.list(bucketDir, `/.glusterfs/${bucket}`);
-        const read = await Promise.all(names.map((n) => this.limit(() => this.readHandle(bucketDir, bucket, n))));
-        for (const r of read) if (r) rows.push(r);
-      }
+        const handles = await this.list(bucketDir, `/.glusterfs/${bucket}`);
+        return Promise.all(handles.map((h) => this.readHandle(bucketDir, bucket, h)));
+      })));
+      const rows = perBucket.flat().filter((r) => r !== null);
       this.db.transaction(() => {
         for (const r of rows) this.stmt.upsertHandle.run(...r);
         this.stmt.handlesDone.run(hi + 1, this.brick.id);
@@ -238,50 +241,53 @@ class BrickScan {
     }
   }
 
-  private async list(abs: Buffer, rel: string): Promise<Buffer[]> {
+  /** Entries of a directory without their xattrs; an unreadable directory is recorded. */
+  private async list(abs: Buffer, rel: string): Promise<ScannedEntry[]> {
+    const entries: ScannedEntry[] = [];
     try {
-      const names: Buffer[] = [];
-      const dir = await opendir(abs, { encoding: 'buffer', bufferSize: 128 } as never);
-      for await (const d of dir) names.push(d.name as unknown as Buffer);
-      return names;
+      for await (const batch of scanDirectory(abs, { xattrs: false, batch: DIR_BATCH })) entries.push(...batch);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.recordError(Buffer.from(rel), e, 'opendir');
-      return [];
     }
+    return entries;
   }
 
-  private async readHandle(bucketDir: Buffer, bucket: string, name: Buffer) {
-    const abs = joinPath(bucketDir, name);
-    const rel = Buffer.from(`/.glusterfs/${bucket}/${name.toString('latin1')}`, 'latin1');
-    try {
-      const st = statFields(await lstat(abs, { bigint: true }));
-      const target = st.type === 'symlink' ? await readlink(abs, { encoding: 'buffer' }) : null;
-      // A handle of a named inode shares its xattrs with the name; read only the others
-      // (orphans, symlink handles, stray directories), whose gfid2path tells their story.
-      const known = st.type !== 'dir' && st.type !== 'symlink' && this.stmt.inodeKnown.get(this.brick.id, st.inode) === 1;
-      const summary = known ? null : summarizeXattrs(decodeAll(await listXattrsAsync(abs)));
-      return [this.brick.id, bucket, name, st.type, st.nlink, st.inode, st.size, target, summary?.gfid ?? null,
-        summary?.json ?? null, this.gen];
-    } catch (e) {
-      this.recordError(rel, e, 'lstat');
+  private async readHandle(bucketDir: Buffer, bucket: string, e: ScannedEntry) {
+    const rel = Buffer.from(`/.glusterfs/${bucket}/${e.name.toString('latin1')}`, 'latin1');
+    if (e.error) {
+      this.recordError(rel, e.error, 'lstat');
       return null;
     }
+    const st = statFields(e);
+    // A handle of a named inode shares its xattrs with the name; read only the others
+    // (orphans, symlink handles, stray directories), whose gfid2path tells their story.
+    const known = st.type !== 'dir' && st.type !== 'symlink' && this.stmt.inodeKnown.get(this.brick.id, st.inode) === 1;
+    let summary: XattrSummary | null = null;
+    if (!known) {
+      try {
+        summary = summarizeXattrs(decodeAll(await listXattrsAsync(joinPath(bucketDir, e.name))));
+      } catch (err) {
+        this.recordError(rel, err, 'llistxattr');
+      }
+    }
+    return [this.brick.id, bucket, e.name, st.type, st.nlink, st.inode, st.size, e.target ?? null, summary?.gfid ?? null,
+      summary?.json ?? null, this.gen];
   }
 
   private async walkHealIndices(): Promise<void> {
     const indices = joinPath(this.root, Buffer.from('.glusterfs/indices'));
     const rows: Array<[string, string, Buffer | null]> = [];
     for (const kind of ['xattrop', 'dirty'] as const) {
-      for (const name of await this.list(joinPath(indices, Buffer.from(kind)), `/.glusterfs/indices/${kind}`)) {
+      for (const { name } of await this.list(joinPath(indices, Buffer.from(kind)), `/.glusterfs/indices/${kind}`)) {
         const text = name.toString('latin1');
         if (!text.startsWith(`${kind}-`)) rows.push([kind, text, null]);
       }
     }
     const changes = joinPath(indices, Buffer.from('entry-changes'));
-    for (const parent of await this.list(changes, '/.glusterfs/indices/entry-changes')) {
+    for (const { name: parent } of await this.list(changes, '/.glusterfs/indices/entry-changes')) {
       const text = parent.toString('latin1');
       if (text.startsWith('entry-changes-')) continue;
-      for (const name of await this.list(joinPath(changes, parent), `/.glusterfs/indices/entry-changes/${text}`)) {
+      for (const { name } of await this.list(joinPath(changes, parent), `/.glusterfs/indices/entry-changes/${text}`)) {
         rows.push(['entry-changes', text, name]);
       }
     }

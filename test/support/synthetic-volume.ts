@@ -32,8 +32,9 @@ export class SyntheticVolume {
   private readonly gfids = new Map<string, string>();
   private counter = 0;
 
-  constructor(readonly root: string, readonly k: number, readonly r: number, private readonly seed = 'gfsck') {
-    this.bricks = Array.from({ length: k + r }, (_, i) => join(root, `b${i}`));
+  /** `materialize` bricks of the set are written (all by default; benchmarks need only one). */
+  constructor(readonly root: string, readonly k: number, readonly r: number, private readonly seed = 'gfsck', materialize = k + r) {
+    this.bricks = Array.from({ length: materialize }, (_, i) => join(root, `b${i}`));
     const volumeId = this.nextGfid();
     for (const brick of this.bricks) {
       mkdirSync(join(brick, '.glusterfs', '00', '00'), { recursive: true, mode: 0o700 });

@@ -1,0 +1,68 @@
+/**
+ * Scan throughput and memory: builds synthetic bricks of 100k and 400k entries (disperse
+ * 2+1 xattrs, gfid2path, mdata, handles) and reports `gfsck inspect` entries/s and peak RSS,
+ * against `getfattr -R -h -d -m . -e hex` (a plain dump of the same xattrs) on the same brick.
+ * Usage: npm run bench:scan [-- 100000 400000]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SyntheticVolume } from '../test/support/synthetic-volume.ts';
+import { GFSCK } from '../test/support/cli.ts';
+
+const FILES_PER_DIR = 100;
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+
+/** Runs a command, returning wall seconds and the child's peak RSS (MiB), via getrusage. */
+function measure(cmd: string[]): { seconds: number; rssMiB: number; status: number } {
+  const probe = `import resource, subprocess, sys, time
+t = time.monotonic(); r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(time.monotonic() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)`;
+  const out = spawnSync('python3', ['-c', probe, ...cmd], { encoding: 'utf8' });
+  const [seconds, rssKiB, status] = out.stdout.trim().split(' ').map(Number) as [number, number, number];
+  return { seconds, rssMiB: rssKiB / 1024, status };
+}
+
+function dropCaches(): boolean {
+  try {
+    spawnSync('sync');
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function build(root: string, entries: number): { brick: string; count: number } {
+  const v = new SyntheticVolume(root, 2, 1, 'bench', 1);
+  let count = 0;
+  for (let d = 0; count < entries; d++) {
+    v.mkdir(`/d${d}`);
+    count++;
+    for (let f = 0; f < FILES_PER_DIR - 1 && count < entries; f++, count++) v.file(`/d${d}/f${f}`, (f * 997) % 5000);
+  }
+  return { brick: v.bricks[0]!, count };
+}
+
+console.log('entries  mode   tool      seconds  entries/s  peak RSS MiB');
+for (const n of sizes.length > 0 ? sizes : [100_000, 400_000]) {
+  const root = mkdtempSync(join(tmpdir(), 'gfsck-bench-'));
+  try {
+    const t = Date.now();
+    const { brick, count } = build(root, n);
+    console.error(`built ${count} entries in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    for (const mode of ['cold', 'warm'] as const) {
+      if (mode === 'cold' && !dropCaches()) continue;
+      const inspect = measure([process.execPath, GFSCK, 'inspect', '--layout', 'disperse:2+1', brick]);
+      if (mode === 'cold') dropCaches();
+      const dump = measure(['getfattr', '-R', '-h', '-d', '-m', '.', '-e', 'hex', brick]);
+      for (const [tool, m] of [['gfsck', inspect], ['getfattr', dump]] as const) {
+        console.log(`${String(count).padStart(7)}  ${mode}  ${tool.padEnd(8)}  ${m.seconds.toFixed(2).padStart(7)}  ${Math.round(count / m.seconds).toString().padStart(9)}  ${m.rssMiB.toFixed(0).padStart(12)}`);
+      }
+      console.log(`${' '.repeat(7)}  ${mode}  ratio     gfsck is ${(dump.seconds / inspect.seconds).toFixed(2)}x the speed of getfattr`);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}

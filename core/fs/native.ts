@@ -1,0 +1,50 @@
+/** Loads gfsck's native module (native/*.c, built by node-gyp at npm install). */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type BrickPath = Buffer | string;
+export type RawXattrs = Array<[name: string, value: Buffer]>;
+
+/** One directory entry as the batched scanner reads it; `error` carries code and syscall. */
+export interface ScannedEntry {
+  name: Buffer;
+  error?: NodeJS.ErrnoException;
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  size: bigint;
+  blocks: bigint;
+  ino: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  target?: Buffer;
+  xattrs?: RawXattrs;
+}
+
+export interface DirScanner { readonly __brand: 'DirScanner' }
+
+interface NativeModule {
+  getAll(path: BrickPath): RawXattrs;
+  getAllAsync(path: BrickPath): Promise<RawXattrs>;
+  get(path: BrickPath, name: string): Buffer | null;
+  set(path: BrickPath, name: string, value: Buffer, flags?: number): void;
+  remove(path: BrickPath, name: string): void;
+  openScanner(path: BrickPath, withXattrs: boolean): DirScanner;
+  readBatch(scanner: DirScanner, max: number): Promise<ScannedEntry[] | null>;
+  closeScanner(scanner: DirScanner): void;
+}
+
+function load(): NativeModule {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('gfsck: cannot find the project root (package.json)');
+    dir = up;
+  }
+  return createRequire(import.meta.url)(join(dir, 'build', 'Release', 'gfsck_native.node')) as NativeModule;
+}
+
+export const native = load();
