@@ -12,7 +12,8 @@
  * A step stores the XOR of its sources into its target plane. `target` is a byte offset from
  * the output stripe base, or, when its lowest bit is set, (scratch byte offset | 1). Input refs
  * are byte offsets from the input stripe base, scratch refs byte offsets into scratch. Every
- * offset is a multiple of PLANE, which frees the low bit for the tag.
+ * offset is a multiple of PLANE, which frees the low bit for the tag. Both kernels keep scratch
+ * at offset 0 of their memory, so a scratch ref is also its address.
  */
 import { type Matrix, planeTerms } from './matrix.ts';
 import { PLANE, PLANES_PER_CHUNK } from './layout.ts';
@@ -25,15 +26,14 @@ export const MAX_SCRATCH_PLANES = 1024;
 
 /**
  * A shared pair is only worth a scratch plane when it replaces at least this many XORs: the
- * scratch plane costs one XOR plus a store and reload, and pairs used twice barely pay for that
- * (measured with bench/ec.ts).
+ * scratch plane costs one XOR plus a store and reloads. Kernel-only runs of 4+2 and 8+4 found
+ * 3 and 4 alike, 2 and 5 a little slower.
  */
 const MIN_SHARED_USES = 3;
 
 export interface XorProgram {
   readonly code: Int32Array;
-  readonly scratchPlanes: number;
-  /** Plane XORs per stripe, sources beyond the first of every step (for benchmarks and tests). */
+  /** Plane XORs per stripe: the sources beyond the first of every step. */
   readonly xorCount: number;
 }
 
@@ -165,15 +165,13 @@ function emit(steps: readonly Step[], inputPlanes: number, strides: ChunkStrides
   const planeOffset = (plane: number, chunkStride: number): number =>
     Math.floor(plane / PLANES_PER_CHUNK) * chunkStride + (plane % PLANES_PER_CHUNK) * PLANE;
   const words: number[] = [];
-  let scratchPlanes = 0;
   let xorCount = 0;
   for (const { target, sources } of steps) {
     const inputs = sources.filter((s) => s < inputPlanes).map((s) => planeOffset(s, strides.input));
     const scratch = sources.filter((s) => s >= inputPlanes).map((s) => (s - inputPlanes) * PLANE);
     const targetRef = target >= 0 ? target * PLANE + SCRATCH_TARGET : planeOffset(-1 - target, strides.output);
-    if (target >= 0) scratchPlanes = Math.max(scratchPlanes, target + 1);
     words.push(targetRef, inputs.length, scratch.length, ...inputs, ...scratch);
     xorCount += Math.max(0, sources.length - 1);
   }
-  return { code: Int32Array.from(words), scratchPlanes, xorCount };
+  return { code: Int32Array.from(words), xorCount };
 }
