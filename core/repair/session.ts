@@ -1,0 +1,146 @@
+/**
+ * A repair session: everything a command that writes to bricks needs, in the order it is
+ * needed. `RepairSession.begin` refuses bricks a live glusterfsd serves (unless forced),
+ * locks the bricks against other gfsck repairs and creates the undo journal; from then on
+ * every change goes through `session.journal` (or the helpers here, which use it), and
+ * `session.end()` closes the journal and releases the locks. `undoRepair` replays a
+ * journal backwards under the same interlock.
+ *
+ * Nothing a repair removes is deleted: `moveAside` renames it into the brick's quarantine,
+ * `<brick>/.glusterfs/gfsck-quarantine/<run>/<path relative to the brick>`, on the same
+ * filesystem (a rename, so no data is copied and inode links are kept), and invisible to
+ * clients and to GlusterFS, which never looks there.
+ */
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { GfsckError } from '../errors.ts';
+import { joinPath } from '../fs/names.ts';
+import { RepairJournal, type ChangeOp, type JournalInfo, type UndoOutcome } from './journal.ts';
+import { BrickLocks, requireBricksOffline } from './interlock.ts';
+
+export const QUARANTINE_DIR = '.glusterfs/gfsck-quarantine';
+
+/** Where journals go without --journal: $GFSCK_STATE_DIR, else /var/lib/gfsck. */
+export const stateDir = (): string => process.env.GFSCK_STATE_DIR ?? '/var/lib/gfsck';
+
+/** A run's name: its start time, also naming its journal and quarantine folder. */
+export const newRunId = (): string => new Date().toISOString().replace(/[:.]/g, '-');
+
+/**
+ * The journal file to use: the one given, else `<state dir>/journals/<purpose>-<run>.journal`,
+ * else (state dir not writable) the current directory. Never inside a brick.
+ */
+export function journalPath(given: string | undefined, purpose: string, runId: string, bricks: string[]): string {
+  let file: string;
+  if (given !== undefined) {
+    file = resolve(given);
+  } else {
+    const name = `${purpose}-${runId}.journal`;
+    try {
+      mkdirSync(join(stateDir(), 'journals'), { recursive: true, mode: 0o700 });
+      file = join(stateDir(), 'journals', name);
+    } catch {
+      file = resolve(name);
+    }
+  }
+  requireOutsideBricks(file, bricks, 'the journal');
+  return file;
+}
+
+/** realpath of the deepest existing ancestor, with the rest appended. */
+function canonicalPath(path: string): string {
+  const abs = resolve(path);
+  if (existsSync(abs)) return realpathSync(abs);
+  const parent = dirname(abs);
+  return parent === abs ? abs : join(canonicalPath(parent), abs.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
+}
+
+/** Usage error when `path` is a brick or inside one (it would become part of the volume). */
+export function requireOutsideBricks(path: string, bricks: string[], what: string): void {
+  const p = canonicalPath(path);
+  for (const b of bricks) {
+    const root = canonicalPath(b);
+    if (p === root || p.startsWith(root + sep)) throw new GfsckError('usage', `${what} (${path}) must not be inside brick ${b}`);
+  }
+}
+
+export interface SessionOptions {
+  /** Canonical brick roots. */
+  bricks: string[];
+  journalFile: string;
+  force: boolean;
+  /** What is running, for the journal and the lock (e.g. `rebuild --handles`). */
+  command: string;
+  runId: string;
+}
+
+export class RepairSession {
+  private constructor(
+    readonly journal: RepairJournal,
+    private readonly locks: BrickLocks,
+    readonly runId: string,
+    /** What --force is risking, one line per live brick (empty without --force). */
+    readonly warnings: string[],
+  ) {}
+
+  static begin(opts: SessionOptions): RepairSession {
+    const warnings = requireBricksOffline(opts.bricks, opts.force);
+    const locks = BrickLocks.acquire(opts.bricks, opts.command);
+    try {
+      const journal = RepairJournal.create(opts.journalFile, { command: opts.command, bricks: opts.bricks });
+      return new RepairSession(journal, locks, opts.runId, warnings);
+    } catch (e) {
+      locks.release();
+      throw e;
+    }
+  }
+
+  /** Creates the missing directories down to `dir` (absolute), each with `mode`, each journaled. */
+  ensureDir(dir: Buffer, mode: number, step: string): void {
+    if (existsSync(dir)) return;
+    const parent = Buffer.from(dirname(dir.toString('latin1')), 'latin1');
+    if (!parent.equals(dir)) this.ensureDir(parent, mode, step);
+    this.journal.mkdir(dir, mode, step);
+  }
+
+  /** Where `rel` (relative to the brick root) goes when moved aside in this run. */
+  quarantinePath(brick: string, rel: Buffer): Buffer {
+    return joinPath(Buffer.from(join(brick, QUARANTINE_DIR, this.runId)), rel);
+  }
+
+  /** Moves `<brick>/<rel>` into the quarantine; returns where it went. */
+  moveAside(brick: string, rel: Buffer, step: string): Buffer {
+    const to = this.quarantinePath(brick, rel);
+    this.ensureDir(Buffer.from(dirname(to.toString('latin1')), 'latin1'), 0o700, step);
+    this.journal.rename(joinPath(Buffer.from(brick), rel), to, step);
+    return to;
+  }
+
+  end(): void {
+    try {
+      this.journal.close();
+    } finally {
+      this.locks.release();
+    }
+  }
+}
+
+export interface UndoResult extends UndoOutcome { info: JournalInfo; warnings: string[] }
+
+/** Replays a journal backwards, under the same interlock and locks as the repair. */
+export function undoRepair(journalFile: string, force: boolean, onRevert?: (step: string, op: ChangeOp, path: Buffer) => void): UndoResult {
+  const journal = RepairJournal.open(journalFile);
+  try {
+    const info = journal.info();
+    if (info.state === 'undone') throw new GfsckError('operational', `journal ${journalFile} was already undone`);
+    const warnings = requireBricksOffline(info.bricks, force);
+    const locks = BrickLocks.acquire(info.bricks, `undo ${journalFile}`);
+    try {
+      return { ...journal.undo(onRevert), info, warnings };
+    } finally {
+      locks.release();
+    }
+  } finally {
+    journal.close();
+  }
+}
