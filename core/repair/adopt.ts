@@ -1,0 +1,132 @@
+/**
+ * The adopt folder (`--adopt DIR`): a lost+found outside the bricks for orphans, handles
+ * whose last name is gone. Each orphan is saved as `DIR/<brick>/<gfid>` — a hard link when
+ * DIR is on the brick's filesystem (no data copied), else a copy that keeps holes — and
+ * described in `DIR/manifest.json`; only then is its handle moved into the brick's
+ * quarantine. Everything is journaled: undo removes the saved copies and manifest records
+ * and puts the handles back.
+ */
+import { closeSync, fstatSync, ftruncateSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { listXattrs } from '../fs/xattr.ts';
+import { joinPath } from '../fs/names.ts';
+import type { EntryType } from '../brick/entry.ts';
+import type { RepairSession } from './session.ts';
+
+export interface LastName {
+  parentGfid: string;
+  /** Escaped like every name gfsck prints (\xNN for non-UTF-8 bytes). */
+  name: string;
+  /** The volume path, when the parent directory is known on the brick. */
+  path: string | null;
+}
+
+export interface Orphan {
+  brick: string;
+  gfid: string;
+  /** `.glusterfs/xx/yy/<gfid>`, relative to the brick. */
+  handle: Buffer;
+  type: EntryType;
+  size: number;
+  /** What gfid2path remembers of its names. */
+  lastNames: LastName[];
+}
+
+export interface AdoptRecord {
+  gfid: string;
+  type: EntryType;
+  /** st_size on the brick: for a disperse volume, the fragment's length. */
+  size: number;
+  brick: string;
+  /** Where it was on the brick, relative to the brick root. */
+  handle: string;
+  /** The saved copy, relative to the adopt folder; null when the type cannot be copied across filesystems. */
+  saved: string | null;
+  method: 'hardlink' | 'copy' | 'symlink' | 'none';
+  lastNames: LastName[];
+  /** Where the handle itself went (the brick's quarantine). */
+  quarantined: string;
+  /** Every xattr of the inode, hex: an EC fragment needs trusted.ec.* to be decoded later. */
+  xattrs: Record<string, string>;
+  adoptedAt: string;
+  journal: string;
+}
+
+export const MANIFEST = 'manifest.json';
+const COPY_CHUNK = 1 << 20;
+
+/** One folder per brick: its root path as a single name (`/data/b0` -> `data_b0`). */
+export const brickFolderName = (brick: string): string => brick.replace(/^\/+/, '').replace(/\//g, '_') || 'root';
+
+/** Copies file data, leaving holes where the source reads as zeros (like cp --sparse=always). */
+function copySparse(from: Buffer, toFd: number): void {
+  const src = openSync(from, 'r');
+  try {
+    const size = fstatSync(src).size;
+    const chunk = Buffer.alloc(COPY_CHUNK);
+    for (let offset = 0; offset < size;) {
+      const n = readSync(src, chunk, 0, COPY_CHUNK, offset);
+      if (n === 0) break;
+      const data = chunk.subarray(0, n);
+      if (data.some((b) => b !== 0)) writeSync(toFd, data, 0, n, offset);
+      offset += n;
+    }
+    ftruncateSync(toFd, size);
+  } finally {
+    closeSync(src);
+  }
+}
+
+export class AdoptFolder {
+  private readonly records: AdoptRecord[] = [];
+
+  constructor(readonly dir: string) {}
+
+  /** Saves one orphan and moves its handle aside; returns its manifest record. */
+  adopt(session: RepairSession, orphan: Orphan, step: string): AdoptRecord {
+    const source = joinPath(Buffer.from(orphan.brick), orphan.handle);
+    const folder = join(this.dir, brickFolderName(orphan.brick));
+    session.ensureDir(Buffer.from(folder), 0o700, step);
+    const dest = join(folder, orphan.gfid);
+    const st = lstatSync(source);
+    let method: AdoptRecord['method'];
+    if (st.dev === lstatSync(folder).dev) {
+      session.journal.link(source, dest, step);
+      method = 'hardlink';
+    } else if (st.isFile()) {
+      session.journal.createFile(dest, st.mode & 0o7777, step, (fd) => copySparse(source, fd));
+      method = 'copy';
+    } else if (st.isSymbolicLink()) {
+      session.journal.symlink(readlinkSync(source, { encoding: 'buffer' }), dest, step);
+      method = 'symlink';
+    } else {
+      method = 'none'; // a fifo, socket or device holds no data; the manifest and the quarantine keep it
+    }
+    const xattrs = Object.fromEntries(listXattrs(source).map(([name, value]) => [name, value.toString('hex')]));
+    const quarantined = session.moveAside(orphan.brick, orphan.handle, step);
+    const record: AdoptRecord = {
+      gfid: orphan.gfid, type: orphan.type, size: orphan.size, brick: orphan.brick, handle: orphan.handle.toString(),
+      saved: method === 'none' ? null : join(brickFolderName(orphan.brick), orphan.gfid), method, lastNames: orphan.lastNames,
+      quarantined: quarantined.toString(), xattrs, adoptedAt: new Date().toISOString(), journal: session.journal.file,
+    };
+    this.records.push(record);
+    return record;
+  }
+
+  /** Merges the records of this run into manifest.json (a record per brick and gfid; the newest wins). */
+  writeManifest(session: RepairSession): void {
+    if (this.records.length === 0) return;
+    const file = join(this.dir, MANIFEST);
+    let existing: AdoptRecord[] = [];
+    try {
+      existing = JSON.parse(readFileSync(file, 'utf8')) as AdoptRecord[];
+    } catch {
+      // no manifest yet (or an unreadable one, which the journal keeps for undo)
+    }
+    const key = (r: AdoptRecord) => `${r.brick}\0${r.gfid}`;
+    const merged = new Map(existing.map((r) => [key(r), r]));
+    for (const r of this.records) merged.set(key(r), r);
+    session.journal.writeFile(file, Buffer.from(`${JSON.stringify([...merged.values()], null, 2)}\n`), 'write the adopt manifest');
+    this.records.length = 0;
+  }
+}
