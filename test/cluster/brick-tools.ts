@@ -3,7 +3,7 @@
  * walks of the user namespace. Scenarios use these to damage bricks precisely and to find
  * what GlusterFS itself placed (linkto files, shards).
  */
-import { lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { getXattr } from '../../core/fs/xattr.ts';
 
@@ -69,5 +69,3 @@ export function stringXattr(path: string, name: string): string | undefined {
   const raw = getXattr(path, name);
   return raw ? raw.toString('latin1').replace(/\0+$/, '') : undefined;
 }
-
-export const readBrickFile = (brick: string, path: string): Buffer => readFileSync(join(brick, path));

@@ -2,7 +2,7 @@
  * The GlusterFS side of the harness: installing the packages, starting glusterd, and the
  * `gluster` CLI calls the volume code needs, with their output parsed.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { spawn } from 'node:child_process';
 import { run, waitFor, type CommandResult } from './exec.ts';
@@ -95,12 +95,6 @@ export function parseVolinfo(text: string): Map<string, string> {
     if (eq > 0) fields.set(line.slice(0, eq), line.slice(eq + 1));
   }
   return fields;
-}
-
-export function volumeId(volume: string): string {
-  const id = parseVolinfo(readFileSync(volinfoPath(volume), 'utf8')).get('volume-id');
-  if (!id) throw new Error(`no volume-id in ${volinfoPath(volume)}`);
-  return id;
 }
 
 export interface HealEntry {

@@ -43,18 +43,12 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export interface HashTreeOptions {
-  /** Names to skip at the top level (e.g. `.glusterfs` when walking a brick). */
-  skipTopLevel?: string[];
-}
-
 /** Walks `dir` without following symlinks; entries sorted by path. `dir` itself is not listed. */
-export async function hashTree(dir: string, opts: HashTreeOptions = {}): Promise<TreeEntry[]> {
+export async function hashTree(dir: string): Promise<TreeEntry[]> {
   const entries: TreeEntry[] = [];
   const walk = async (abs: string, rel: string): Promise<void> => {
     const names = (await readdir(abs)).sort();
     for (const name of names) {
-      if (rel === '' && opts.skipTopLevel?.includes(name)) continue;
       const absChild = join(abs, name);
       const path = `${rel}/${name}`;
       // bigint: GlusterFS FUSE inode numbers are 64-bit gfid-derived values beyond 2^53.
