@@ -5,7 +5,7 @@
  * output.ts. Directories are created as they come (path order puts a parent first) and get
  * their metadata last, deepest first. Regular files are recovered a few at a time.
  */
-import { lstat } from 'node:fs/promises';
+import { lstat, type FileHandle } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { Catalog } from '../index/catalog.ts';
 import { requireRoot, scanVolume, validateBricks } from '../inspect/inspect.ts';
@@ -385,6 +385,8 @@ class RecoveryRun {
     let ok = false;
     try {
       ok = await this.fileContent(path, gfid, named, report);
+    } catch (e) {
+      this.emit({ ...report, status: 'failed', reason: describeError(e) });
     } finally {
       settle(ok ? path : null);
     }
@@ -414,10 +416,11 @@ class RecoveryRun {
       this.emit({ ...report, status: 'failed', reason: piece.reason, excluded: piece.excluded });
       return false;
     }
-    const shard = shardLayout(meta.copy);
-    const handle = await this.output.createFile(path);
+    let handle: FileHandle | null = null;
     let written = false;
     try {
+      const shard = shardLayout(meta.copy);
+      handle = await this.output.createFile(path);
       const writer = new SparseWriter(handle);
       const outcome = await piece.stream(writer, 0);
       const result: EntryReport = { ...report, ...piece.summary, notes: [...report.notes, ...piece.summary.notes], size: piece.length };
@@ -439,8 +442,10 @@ class RecoveryRun {
       this.emit({ ...report, ...piece.summary, status: 'failed', reason: describeError(e), notes: [...report.notes, ...piece.summary.notes] });
       return false;
     } finally {
-      await handle.close();
-      if (!written) await this.output.discard(path, false);
+      if (handle) {
+        await handle.close();
+        if (!written) await this.output.discard(path, false);
+      }
     }
   }
 
