@@ -22,24 +22,31 @@ export interface OutFlags {
   db?: string;
   layout?: string;
   volinfo?: string;
-  jobs: number;
+  jobs?: number;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** Files recovered at once unless --jobs says otherwise. */
+const DEFAULT_JOBS = 4;
+
+/**
+ * --out's options. --force, --json, --db, --layout, --volinfo and --jobs are shared with
+ * --handles (handles.ts adds only the ones not registered yet), so their help covers both.
+ */
 export function addOutOptions(cmd: Command): void {
   cmd
     .option('--out <dir>', 'recover the files into this directory (created if missing; must be empty unless --force)')
-    .option('--only <path>', 'recover only this volume path (a directory: with everything below it); repeatable', collect, [])
-    .option('--gfid <gfid>', 'recover only this inode, under all its names; repeatable', collect, [])
-    .option('--trust-fragments', 'for files GlusterFS cannot heal (fragments longer than trusted.ec.size): recover all the fragments hold')
-    .option('--xattrs', 'copy user.* extended attributes too')
-    .option('--force', 'recover into a non-empty directory, replacing files in the way')
-    .option('--json', 'JSON Lines: one object per entry, then a summary')
-    .option('--db <file>', 'keep the catalog in this SQLite file, and reuse bricks it already holds complete scans of')
+    .option('--only <path>', 'with --out: recover only this volume path (a directory: with everything below it); repeatable', collect, [])
+    .option('--gfid <gfid>', 'with --out: recover only this inode, under all its names; repeatable', collect, [])
+    .option('--trust-fragments', 'with --out: for files GlusterFS cannot heal (fragments longer than trusted.ec.size), recover all the fragments hold')
+    .option('--xattrs', 'with --out: copy user.* extended attributes too')
+    .option('--force', '--out: recover into a non-empty directory, replacing files in the way; --handles: write even to bricks a running glusterfsd serves (risky: see docs/repair.md)')
+    .option('--json', 'JSON Lines: one object per entry (--out) or per action (--handles), then a summary')
+    .option('--db <file>', 'keep the catalog in this SQLite file; --out reuses the complete scans it already holds')
     .addOption(new Option('--layout <layout>', 'disperse:K+R, replica:N[:arbiter] or distribute'))
     .option('--volinfo <dir>', "glusterd's vols/NAME folder (or its info file): layout and brick order")
-    .option('--jobs <n>', 'files recovered at once', positiveInt('--jobs'), 4);
+    .option('--jobs <n>', `--out: files recovered at once (default ${DEFAULT_JOBS}); --handles: entries read at once while scanning`, positiveInt('--jobs'));
 }
 
 export async function runOut(bricks: string[], flags: OutFlags): Promise<number> {
@@ -56,7 +63,7 @@ export async function runOut(bricks: string[], flags: OutFlags): Promise<number>
       gfids: flags.gfid,
       trustFragments: Boolean(flags.trustFragments),
       xattrs: Boolean(flags.xattrs),
-      jobs: flags.jobs,
+      jobs: flags.jobs ?? DEFAULT_JOBS,
       onEntry: (report) => {
         progress.done();
         if (flags.json) write(JSON.stringify({ kind: 'entry', ...report }));
