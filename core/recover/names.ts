@@ -15,7 +15,15 @@ import { afrSources, pendingMatrix } from '../heal/afr.ts';
 import { brickLabel, gfidOf, isLinktoCopy, requiredCopies, xattr, xattrJson, type BrickCopy, type VolumeShape } from './model.ts';
 
 export type NameDecision =
-  | { kind: 'accept'; gfid: string | null; type: EntryType; copies: BrickCopy[]; notes: string[] }
+  | {
+      kind: 'accept';
+      gfid: string | null;
+      type: EntryType;
+      copies: BrickCopy[];
+      notes: string[];
+      /** Set when other bricks hold another inode under this name and nothing says which is right. */
+      conflict?: string;
+    }
   | { kind: 'skip'; gfid: string | null; type: EntryType; reason: string }
   | { kind: 'fail'; gfid: string | null; type: EntryType; reason: string };
 
@@ -23,6 +31,7 @@ interface Candidate {
   gfid: string | null;
   type: EntryType;
   copies: BrickCopy[];
+  conflict?: string;
 }
 
 const candidateKey = (c: BrickCopy): string => `${gfidOf(c) ?? 'none'} ${c.type}`;
@@ -64,7 +73,7 @@ export function decideName(copies: BrickCopy[], parentCopies: BrickCopy[] | null
     if (setCount(ranked[1]!) === setCount(best)) return { kind: 'fail', gfid: best.gfid, type: best.type, reason: `the name means different inodes on different subvolumes: ${describe}` };
     notes.push(`the name means different inodes on different subvolumes (${describe}); took the one on most subvolumes`);
   }
-  return { kind: 'accept', gfid: best.gfid, type: best.type, copies: best.copies, notes };
+  return { kind: 'accept', gfid: best.gfid, type: best.type, copies: best.copies, notes, ...(best.conflict ? { conflict: best.conflict } : {}) };
 }
 
 const setCount = (c: Candidate): number => new Set(c.copies.map((x) => x.set)).size;
@@ -88,17 +97,21 @@ function chooseInSet(copies: BrickCopy[], parentCopies: BrickCopy[] | null, shap
     }
     return held[0]!;
   }
+  let kept = ordered;
   if (shape.layout.kind === 'replicate' && parentCopies && parentCopies.length > 0) {
     const sources = entrySources(parentCopies, shape);
     if (sources !== null) {
-      const onSource = ordered.filter((g) => g.copies.some((c) => sources.has(c.member)));
-      if (onSource.length === 0) {
+      kept = ordered.filter((g) => g.copies.some((c) => sources.has(c.member)));
+      if (kept.length === 0) {
         return `stale name: only on ${ordered.map(where).join(' / ')}, which the parent directory's entry changelog marks as behind`;
       }
-      return onSource[0]!;
     }
   }
-  return ordered[0]!;
+  if (kept.length > 1) {
+    const describe = kept.map((g) => `${where(g)}: ${g.type} ${g.gfid ?? 'without gfid'}`).join('; ');
+    return { ...kept[0]!, conflict: `gfid split-brain: the bricks hold different inodes under this name (${describe}) and nothing says which is right; took ${where(kept[0]!)}'s` };
+  }
+  return kept[0]!;
 }
 
 /** Members whose directory entries are authoritative, or null for AFR's conservative merge (no deletions). */

@@ -293,15 +293,17 @@ class RecoveryRun {
       return null;
     }
     const notes = [...decision.notes];
+    // A name two bricks disagree on is recovered like any other, but reported as a guess.
+    const start: EntryReport = decision.conflict ? { ...base, status: 'partial', reason: decision.conflict, notes } : { ...base, status: 'recovered', notes };
     try {
       switch (decision.type) {
         case 'dir':
-          await this.directory(path, decision.copies, { ...base, status: 'recovered', notes });
+          await this.directory(path, decision.copies, { ...start });
           return null;
         case 'file':
-          return this.limit(() => this.file(path, decision.gfid, decision.copies, { ...base, status: 'recovered', notes }));
+          return this.limit(() => this.file(path, decision.gfid, decision.copies, { ...start }));
         default:
-          await this.linkLike(path, decision.type, decision.copies, { ...base, status: 'recovered', notes });
+          await this.linkLike(path, decision.type, decision.copies, { ...start });
           return null;
       }
     } catch (e) {

@@ -54,8 +54,12 @@ export function chooseReplica(copies: BrickCopy[], shape: VolumeShape): ReplicaC
   if (direction.splitBrain) notes.push(`took ${brickLabel(source.brick)}, the largest and newest copy`);
   for (const c of candidates) {
     if (c === source) continue;
-    const accused = direction.sinks.includes(c.member);
-    excluded.push({ brick: c.brick, reason: accused ? 'stale: the AFR changelog of the other bricks accuses it' : 'not needed: another copy was used' });
+    const reason = direction.splitBrain
+      ? 'the other side of the split-brain'
+      : direction.sinks.includes(c.member)
+        ? 'stale: the AFR changelog of the other bricks accuses it'
+        : 'not needed: another copy was used';
+    excluded.push({ brick: c.brick, reason });
   }
   return { ok: true, plan: { source, stale, guessed: direction.splitBrain, excluded, notes } };
 }
