@@ -54,6 +54,8 @@ export interface AdoptRecord {
 
 export const MANIFEST = 'manifest.json';
 const COPY_CHUNK = 1 << 20;
+/** Granularity of holes in a copy: the common filesystem block size. */
+const HOLE_BLOCK = 4096;
 
 /** One folder per brick: its root path as a single name (`/data/b0` -> `data_b0`). */
 export const brickFolderName = (brick: string): string => brick.replace(/^\/+/, '').replace(/\//g, '_') || 'root';
@@ -67,14 +69,28 @@ function copySparse(from: Buffer, toFd: number): void {
     for (let offset = 0; offset < size;) {
       const n = readSync(src, chunk, 0, COPY_CHUNK, offset);
       if (n === 0) break;
-      const data = chunk.subarray(0, n);
-      if (data.some((b) => b !== 0)) writeSync(toFd, data, 0, n, offset);
+      writeNonZeroBlocks(toFd, chunk.subarray(0, n), offset);
       offset += n;
     }
     ftruncateSync(toFd, size);
   } finally {
     closeSync(src);
   }
+}
+
+/** Writes each run of blocks that hold a non-zero byte; all-zero blocks stay holes. */
+function writeNonZeroBlocks(fd: number, data: Buffer, offset: number): void {
+  let runStart = -1;
+  for (let at = 0; at <= data.length; at += HOLE_BLOCK) {
+    const block = data.subarray(at, at + HOLE_BLOCK);
+    const zero = block.length === 0 || block.every((b) => b === 0);
+    if (!zero && runStart < 0) runStart = at;
+    if (zero && runStart >= 0) {
+      writeSync(fd, data, runStart, at - runStart, offset + runStart);
+      runStart = -1;
+    }
+  }
+  if (runStart >= 0) writeSync(fd, data, runStart, data.length - runStart, offset + runStart);
 }
 
 export class AdoptFolder {

@@ -118,6 +118,8 @@ class HandlePlanner {
   private readonly settled = new Map<string, { entry: Entry; gfid: string }>();
   /** gfids in a split-brain no majority settles, per brick: their handles are left alone. */
   private readonly disputed = new Set<string>();
+  /** `${brick}:${path hex}` of the names in such a split-brain. */
+  private readonly disputedPaths = new Set<string>();
   private readonly settledPaths = new Set<string>();
   /** `${brick}:${gfid}` keys a settlement gives or takes away: their findings are answered by it. */
   private readonly settledKeys = new Set<string>();
@@ -250,6 +252,7 @@ class HandlePlanner {
         const key = `${brick.id}:${pathKey}`;
         if (!hasMajority) {
           for (const g of votes.keys()) this.disputed.add(`${brick.id}:${g}`);
+          this.disputedPaths.add(key);
           const tally = [...votes.entries()].map(([g, v]) => `${g} on ${v.length}`).join(', ') || 'no brick has one';
           const why = members.length === 1
             ? 'its set has no other brick to take the gfid from: set it by hand (a lookup would invent a new one)'
@@ -372,6 +375,10 @@ class HandlePlanner {
   private planNamedHandle(brick: BrickRow, gfid: string, code: ProblemCode, key: string, rel: Buffer, current: HandleObject | undefined,
     misplaced: HandleObject[], named: Entry[]): void {
     const subject = escapeName(named[0]!.path);
+    if (named.some((e) => this.disputedPaths.has(`${brick.id}:${e.path.toString('hex')}`))) {
+      this.leave(brick, code, subject, `its gfid is in a split-brain no majority settles: its handle ${label(rel)} stays as it is until that is decided`, key);
+      return;
+    }
     const inodes = new Set(named.map((e) => e.inode));
     if (inodes.size > 1) {
       this.leave(brick, 'GFID_DUPLICATE', subject, `gfid ${gfid} is carried by different inodes (${named.map((e) => escapeName(e.path)).join(', ')}): one of them needs a new gfid, on every brick of the set`, key);

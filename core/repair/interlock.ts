@@ -143,10 +143,11 @@ export class BrickLocks {
     throw new GfsckError('operational', `cannot take the repair lock of brick ${brick} (${file})`);
   }
 
+  /** Removes the lock files this process still holds (one taken over by another run stays). */
   release(): void {
     for (const f of this.files) {
       try {
-        unlinkSync(f);
+        if ((JSON.parse(readFileSync(f, 'utf8')) as { pid?: number }).pid === process.pid) unlinkSync(f);
       } catch {
         // already gone: nothing to release
       }

@@ -44,6 +44,8 @@ export function journalPath(given: string | undefined, purpose: string, runId: s
     }
   }
   requireOutsideBricks(file, bricks, 'the journal');
+  // Checked again when it is created; this says so before a long scan, not after it.
+  if (existsSync(file)) throw new GfsckError('operational', `journal ${file} already exists: give a new --journal file`);
   return file;
 }
 
