@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx: no build step to forget.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, built by `npm run build` at install). Without a build, or with
+// GFSCK_FROM_SOURCE=1 (the tests use it, so they always see the current sources), it runs
+// the TypeScript directly through tsx, at the cost of a slower start.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../cmd/gfsck.ts');
+const compiled = new URL('../dist/cmd/gfsck.js', import.meta.url);
+if (process.env.GFSCK_FROM_SOURCE === '1' || !existsSync(compiled)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cmd/gfsck.ts');
+} else {
+  await import(compiled.href);
+}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdint.h>
 #include <unistd.h>
 
 typedef struct {
@@ -121,51 +122,81 @@ static void batch_execute(napi_env env, void *data) {
   }
 }
 
-static napi_value bigint(napi_env env, uint64_t v) {
-  napi_value out;
-  napi_create_bigint_uint64(env, v, &out);
-  return out;
-}
+/* A growable byte buffer for the packed batch. */
+typedef struct { unsigned char *data; size_t len, cap; } packer;
 
-static napi_value number(napi_env env, double v) {
-  napi_value out;
-  napi_create_double(env, v, &out);
-  return out;
-}
-
-static napi_value entry_to_js(napi_env env, scan_entry *e) {
-  napi_value obj, name, value;
-  void *copy;
-  CHECK(napi_create_object(env, &obj));
-  CHECK(napi_create_buffer_copy(env, e->name_len, e->name, &copy, &name));
-  napi_set_named_property(env, obj, "name", name);
-  if (e->stat_err) {
-    napi_set_named_property(env, obj, "error", errno_error(env, e->stat_err, "lstat"));
-    return obj;
+static void put(packer *p, const void *src, size_t n) {
+  if (p->len + n > p->cap) {
+    while (p->len + n > p->cap) p->cap = p->cap ? p->cap * 2 : 65536;
+    p->data = realloc(p->data, p->cap);
   }
+  memcpy(p->data + p->len, src, n);
+  p->len += n;
+}
+static void put_u16(packer *p, uint16_t v) { put(p, &v, 2); }
+static void put_u32(packer *p, uint32_t v) { put(p, &v, 4); }
+static void put_i32(packer *p, int32_t v) { put(p, &v, 4); }
+static void put_u64(packer *p, uint64_t v) { put(p, &v, 8); }
+
+#define ABSENT 0xffffffffu
+
+/*
+ * One batch as a single buffer (native byte order), parsed by core/fs/dirscan.ts; building
+ * a dozen JS properties per entry from C costs more than the whole read.
+ *   u32 count; per entry: u16 name_len, name; i32 lstat_errno;
+ *   if lstat ok: u32 mode, uid, gid, nlink; u64 size, blocks, ino, mtime_ns, ctime_ns;
+ *     i32 readlink_errno; u32 target_len (ABSENT: none), target;
+ *     i32 xattr_errno; u8 failed_call (0 llistxattr, 1 lgetxattr);
+ *     u32 xattr_count (ABSENT: not read); per xattr: u16 name_len, name, u32 value_len, value.
+ */
+static void pack_entry(packer *p, scan_entry *e) {
+  put_u16(p, (uint16_t)e->name_len);
+  put(p, e->name, e->name_len);
+  put_i32(p, e->stat_err);
+  if (e->stat_err) return;
   const struct stat *st = &e->st;
-  napi_set_named_property(env, obj, "mode", number(env, st->st_mode));
-  napi_set_named_property(env, obj, "uid", number(env, st->st_uid));
-  napi_set_named_property(env, obj, "gid", number(env, st->st_gid));
-  napi_set_named_property(env, obj, "nlink", number(env, st->st_nlink));
-  napi_set_named_property(env, obj, "size", bigint(env, st->st_size));
-  napi_set_named_property(env, obj, "blocks", bigint(env, st->st_blocks));
-  napi_set_named_property(env, obj, "ino", bigint(env, st->st_ino));
-  napi_set_named_property(env, obj, "mtimeNs", bigint(env, (uint64_t)st->st_mtim.tv_sec * 1000000000ull + st->st_mtim.tv_nsec));
-  napi_set_named_property(env, obj, "ctimeNs", bigint(env, (uint64_t)st->st_ctim.tv_sec * 1000000000ull + st->st_ctim.tv_nsec));
+  put_u32(p, st->st_mode);
+  put_u32(p, st->st_uid);
+  put_u32(p, st->st_gid);
+  put_u32(p, (uint32_t)st->st_nlink);
+  put_u64(p, (uint64_t)st->st_size);
+  put_u64(p, (uint64_t)st->st_blocks);
+  put_u64(p, (uint64_t)st->st_ino);
+  put_u64(p, (uint64_t)st->st_mtim.tv_sec * 1000000000ull + (uint64_t)st->st_mtim.tv_nsec);
+  put_u64(p, (uint64_t)st->st_ctim.tv_sec * 1000000000ull + (uint64_t)st->st_ctim.tv_nsec);
+  put_i32(p, e->read_err);
   if (e->target && e->target_len >= 0) {
-    CHECK(napi_create_buffer_copy(env, e->target_len, e->target, &copy, &value));
-    napi_set_named_property(env, obj, "target", value);
-  } else if (e->read_err) {
-    napi_set_named_property(env, obj, "error", errno_error(env, e->read_err, "readlink"));
+    put_u32(p, (uint32_t)e->target_len);
+    put(p, e->target, e->target_len);
+  } else {
+    put_u32(p, ABSENT);
   }
-  if (e->attrs.path) {
-    if (e->attrs.err)
-      napi_set_named_property(env, obj, "error", errno_error(env, e->attrs.err, e->attrs.failed_call));
-    else
-      napi_set_named_property(env, obj, "xattrs", attr_set_to_js(env, &e->attrs));
+  attr_set *a = &e->attrs;
+  put_i32(p, a->err);
+  unsigned char call = a->failed_call && strcmp(a->failed_call, "lgetxattr") == 0;
+  put(p, &call, 1);
+  if (!a->path || a->err) {
+    put_u32(p, ABSENT);
+    return;
   }
-  return obj;
+  uint32_t present = 0;
+  for (size_t k = 0; k < a->count; k++) if (a->value_lens[k] >= 0) present++;
+  put_u32(p, present);
+  const char *name = a->names;
+  for (size_t k = 0; k < a->count; k++, name += strlen(name) + 1) {
+    if (a->value_lens[k] < 0) continue;
+    size_t n = strlen(name);
+    put_u16(p, (uint16_t)n);
+    put(p, name, n);
+    put_u32(p, (uint32_t)a->value_lens[k]);
+    put(p, a->values[k], a->value_lens[k]);
+  }
+}
+
+static void free_packed(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
 }
 
 static void batch_complete(napi_env env, napi_status status, void *data) {
@@ -178,10 +209,12 @@ static void batch_complete(napi_env env, napi_status status, void *data) {
     napi_get_null(env, &null_value);
     napi_resolve_deferred(env, job->deferred, null_value);
   } else {
-    napi_value arr;
-    napi_create_array_with_length(env, job->count, &arr);
-    for (size_t i = 0; i < job->count; i++) napi_set_element(env, arr, i, entry_to_js(env, &job->entries[i]));
-    napi_resolve_deferred(env, job->deferred, arr);
+    packer p = {0};
+    put_u32(&p, (uint32_t)job->count);
+    for (size_t i = 0; i < job->count; i++) pack_entry(&p, &job->entries[i]);
+    napi_value buffer;
+    napi_create_external_buffer(env, p.len, p.data, free_packed, NULL, &buffer);
+    napi_resolve_deferred(env, job->deferred, buffer);
   }
   for (size_t i = 0; i < job->count; i++) {
     free(job->entries[i].name);
@@ -195,7 +228,7 @@ static void batch_complete(napi_env env, napi_status status, void *data) {
   free(job);
 }
 
-/* readBatch(scanner, max): Promise of up to max entries, or null at the end. */
+/* readBatch(scanner, max): Promise of a packed batch of up to max entries, or null at the end. */
 static napi_value read_batch(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], promise, name;

@@ -22,7 +22,7 @@ export function inspectCommand(): Command {
     .addOption(new Option('--layout <layout>', 'disperse:K+R, replica:N[:arbiter] or distribute').conflicts('example'))
     .option('--volinfo <dir>', "glusterd's vols/NAME folder (or its info file): layout and brick order")
     .option('--json', 'JSON Lines: one object per finding, then a summary')
-    .option('--jobs <n>', 'entries read at once', positiveInt('--jobs'), 32)
+    .option('--jobs <n>', 'directories read at once', positiveInt('--jobs'), 8)
     .option('--example', 'inspect the bundled example (a damaged 2+1 set made by real GlusterFS)')
     .action(async (bricks: string[], flags: InspectFlags) => {
       const example = flags.example ? extractBrickArchive(EXAMPLE) : null;

@@ -1,6 +1,6 @@
 /** One inode on a brick as the catalog records it: stat, decoded xattrs, derived EC/DHT fields. */
 import { constants, type BigIntStats } from 'node:fs';
-import type { ScannedEntry } from '../fs/dirscan.ts';
+import type { StattedEntry } from '../fs/dirscan.ts';
 import { decodedToJson, type XattrRecord } from '../xattr/decode.ts';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'chardev' | 'blockdev';
@@ -28,7 +28,7 @@ export interface StatFields {
 }
 
 /** From the batched scanner's entry, or from fs.lstat(path, { bigint: true }). */
-export function statFields(st: ScannedEntry | BigIntStats): StatFields {
+export function statFields(st: StattedEntry | BigIntStats): StatFields {
   const mode = Number(st.mode);
   return {
     type: entryType(mode),

@@ -9,7 +9,7 @@
 import { lstat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { listXattrs, listXattrsAsync } from '../fs/xattr.ts';
-import { scanDirectory, type ScannedEntry } from '../fs/dirscan.ts';
+import { hasStat, scanDirectory, type ScannedEntry } from '../fs/dirscan.ts';
 import { childPath, joinPath } from '../fs/names.ts';
 import { decodeAll } from '../xattr/decode.ts';
 import { statFields, summarizeXattrs, type StatFields, type XattrSummary } from './entry.ts';
@@ -147,7 +147,7 @@ class BrickScan {
 
   private fromScanned(dirPath: Buffer, dirGfid: string | null, e: ScannedEntry): ReadEntry | null {
     const rel = childPath(dirPath, e.name);
-    if (e.error && e.mode === undefined) {
+    if (!hasStat(e)) {
       this.recordError(rel, e.error, 'lstat');
       return null;
     }
@@ -254,7 +254,7 @@ class BrickScan {
 
   private async readHandle(bucketDir: Buffer, bucket: string, e: ScannedEntry) {
     const rel = Buffer.from(`/.glusterfs/${bucket}/${e.name.toString('latin1')}`, 'latin1');
-    if (e.error) {
+    if (!hasStat(e)) {
       this.recordError(rel, e.error, 'lstat');
       return null;
     }

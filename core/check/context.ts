@@ -49,7 +49,9 @@ export class CheckContext {
   /**
    * Reads a query in pages keyed on `id`, so passes can run other statements (and report)
    * between rows, which an open better-sqlite3 iterator forbids. The SQL must select `id`,
-   * filter on `id > @after`, order by id and end with `LIMIT @limit`.
+   * filter on `id > @after`, order by id and end with `LIMIT @limit`. Write other filters so
+   * they cannot use an index (`+brick_id = @brick`): the rowid range must drive the scan, or
+   * every page re-reads the brick from its start.
    */
   *pages<T extends { id: number }>(sql: string, params: Record<string, unknown> = {}, pageSize = 2000): Generator<T> {
     const stmt = this.db.prepare(sql);

@@ -37,3 +37,24 @@ export interface EntryRow {
 export function isLinkto(e: Pick<EntryRow, 'type' | 'mode' | 'linkto'>): boolean {
   return e.type === 'file' && e.mode === 0o1000 && e.linkto !== null;
 }
+
+/**
+ * Entries of one brick joined with the handle their gfid names (h_* columns are NULL when
+ * there is none), for ctx.pages: one statement per page instead of one lookup per entry.
+ */
+export const ENTRIES_WITH_HANDLE = `SELECT e.*, h.type AS h_type, h.inode AS h_inode, h.nlink AS h_nlink, h.target AS h_target
+  FROM entries e LEFT JOIN handles h ON h.brick_id = e.brick_id
+    AND h.bucket = substr(e.gfid, 1, 2) || '/' || substr(e.gfid, 3, 2) AND h.name = CAST(e.gfid AS BLOB)
+  WHERE +e.brick_id = @brick AND e.id > @after`;
+
+export interface EntryWithHandle extends EntryRow {
+  h_type: string | null;
+  h_inode: number | null;
+  h_nlink: number | null;
+  h_target: Buffer | null;
+}
+
+/** How many names the inode has on this brick: its links, less the handle if that is one. */
+export function nameCount(e: EntryWithHandle): number {
+  return e.nlink - (e.h_inode === e.inode ? 1 : 0);
+}

@@ -7,23 +7,6 @@ import { fileURLToPath } from 'node:url';
 export type BrickPath = Buffer | string;
 export type RawXattrs = Array<[name: string, value: Buffer]>;
 
-/** One directory entry as the batched scanner reads it; `error` carries code and syscall. */
-export interface ScannedEntry {
-  name: Buffer;
-  error?: NodeJS.ErrnoException;
-  mode: number;
-  uid: number;
-  gid: number;
-  nlink: number;
-  size: bigint;
-  blocks: bigint;
-  ino: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-  target?: Buffer;
-  xattrs?: RawXattrs;
-}
-
 export interface DirScanner { readonly __brand: 'DirScanner' }
 
 interface NativeModule {
@@ -33,7 +16,8 @@ interface NativeModule {
   set(path: BrickPath, name: string, value: Buffer, flags?: number): void;
   remove(path: BrickPath, name: string): void;
   openScanner(path: BrickPath, withXattrs: boolean): DirScanner;
-  readBatch(scanner: DirScanner, max: number): Promise<ScannedEntry[] | null>;
+  /** A packed batch (see native/dirscan.c), parsed by dirscan.ts. */
+  readBatch(scanner: DirScanner, max: number): Promise<Buffer | null>;
   closeScanner(scanner: DirScanner): void;
 }
 

@@ -42,7 +42,9 @@ export class Catalog {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
-      db.pragma('cache_size = -65536'); // 64 MiB page cache: bounded, whatever the brick size
+      // Bounded memory whatever the brick size: a 16 MiB page cache, sorts and temp B-trees on disk.
+      db.pragma('cache_size = -16384');
+      db.pragma('temp_store = FILE');
       db.exec(SCHEMA);
     } catch (e) {
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { scanBrick, type ScanProgress } from '../brick/scan.ts';
 import { GfsckError } from '../errors.ts';
 import { getXattr } from '../fs/xattr.ts';
 import { brickSets, describeLayout, type BrickSet, type VolumeLayout } from '../volume/layout.ts';
-import { resolveLayout, type LayoutSource } from '../volume/resolve.ts';
+import { preflightLayout, resolveLayout, type LayoutSource } from '../volume/resolve.ts';
 import { CheckContext, type Pass } from '../check/context.ts';
 import { PASSES, type PassName, type Severity } from '../check/problems.ts';
 import { checkRoots } from '../check/passes/root.ts';
@@ -90,6 +90,7 @@ export interface ScannedVolume {
  * `resume`) and settles the layout and sets. Shared by inspect and rebuild --out.
  */
 export async function scanVolume(catalog: Catalog, roots: string[], opts: Pick<InspectOptions, 'resume' | 'layout' | 'jobs' | 'onProgress'>): Promise<ScannedVolume> {
+  preflightLayout(opts.layout, roots.length);
   // Sets are settled after the scan, when inference can look at what the bricks hold.
   const scanned = catalog.registerBricks(roots.map((r) => ({ root: Buffer.from(r), setIndex: 0, setMember: 0 })));
   for (const brick of scanned) {

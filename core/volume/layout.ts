@@ -26,6 +26,8 @@ export function dataFragments(layout: VolumeLayout): number {
 }
 
 export function brickSets(layout: VolumeLayout, brickCount: number): BrickSet[] {
+  // Fewer bricks than one set: the admin is looking at part of a set (often one brick).
+  if (brickCount < layout.setSize) return [{ index: 0, bricks: Array.from({ length: brickCount }, (_, i) => i) }];
   if (brickCount % layout.setSize !== 0) {
     throw new GfsckError('usage', `${brickCount} bricks do not divide into sets of ${layout.setSize} (${describeLayout(layout)})`);
   }

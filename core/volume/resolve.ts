@@ -5,7 +5,7 @@
  */
 import type { Catalog } from '../index/catalog.ts';
 import { GfsckError } from '../errors.ts';
-import { describeLayout, parseLayoutOption, readVolinfo, type VolumeLayout } from './layout.ts';
+import { brickSets, describeLayout, parseLayoutOption, readVolinfo, type VolumeLayout } from './layout.ts';
 
 export interface LayoutSource { volinfo?: string; layout?: string }
 
@@ -32,26 +32,35 @@ function observe(catalog: Catalog): Observed {
   return { ecConfigs, afrVolumes, linktoVolumes, partialRootRange };
 }
 
-export function resolveLayout(catalog: Catalog, source: LayoutSource, brickCount: number): VolumeLayout {
-  const seen = observe(catalog);
-  let layout: VolumeLayout;
+/**
+ * What can be checked before any scanning: a --layout or --volinfo that cannot describe the
+ * given bricks fails at once, not after minutes of reading them.
+ */
+export function preflightLayout(source: LayoutSource, brickCount: number): void {
+  const given = declaredLayout(source, brickCount);
+  if (given) brickSets(given, brickCount);
+}
+
+function declaredLayout(source: LayoutSource, brickCount: number): VolumeLayout | null {
   if (source.volinfo) {
     const info = readVolinfo(source.volinfo);
     if (info.brickCount !== brickCount) {
       throw new GfsckError('usage', `--volinfo describes ${info.brickCount} bricks, ${brickCount} were given (give all bricks, in volume order)`);
     }
-    layout = info.layout;
     if (source.layout) {
       const given = parseLayoutOption(source.layout);
-      if (describeLayout(given) !== describeLayout(layout)) {
-        throw new GfsckError('usage', `--layout ${source.layout} contradicts --volinfo (${describeLayout(layout)})`);
+      if (describeLayout(given) !== describeLayout(info.layout)) {
+        throw new GfsckError('usage', `--layout ${source.layout} contradicts --volinfo (${describeLayout(info.layout)})`);
       }
     }
-  } else if (source.layout) {
-    layout = parseLayoutOption(source.layout);
-  } else {
-    layout = infer(seen, brickCount);
+    return info.layout;
   }
+  return source.layout ? parseLayoutOption(source.layout) : null;
+}
+
+export function resolveLayout(catalog: Catalog, source: LayoutSource, brickCount: number): VolumeLayout {
+  const seen = observe(catalog);
+  const layout = declaredLayout(source, brickCount) ?? infer(seen, brickCount);
   checkAgainstBricks(layout, seen);
   return { ...layout, volumeName: layout.volumeName ?? seen.afrVolumes[0] ?? seen.linktoVolumes[0] ?? null };
 }

@@ -10,6 +10,6 @@ export function gfsck(args: string[], opts: { user?: string; input?: string } = 
   const [cmd, argv] = opts.user
     ? ['runuser', ['-u', opts.user, '--', process.execPath, GFSCK, ...args]]
     : [process.execPath, [GFSCK, ...args]];
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', input: opts.input, env: { ...process.env, GFSCK_DEBUG: '' } });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', input: opts.input, env: { ...process.env, GFSCK_DEBUG: '', GFSCK_FROM_SOURCE: process.env.GFSCK_FROM_SOURCE ?? '1' } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -7,7 +7,7 @@ import { ROOT_GFID, dirHandleTarget, handleRelPath, isGfidText, parseDirHandleTa
 import { escapeName } from '../../fs/names.ts';
 import type { BrickRow } from '../../index/catalog.ts';
 import type { CheckContext } from '../context.ts';
-import { parseXattrJson, type EntryRow } from '../rows.ts';
+import { ENTRIES_WITH_HANDLE, parseXattrJson, type EntryRow, type EntryWithHandle } from '../rows.ts';
 
 interface HandleRow {
   id: number;
@@ -38,16 +38,15 @@ function handleLabel(h: { bucket: string; name: Buffer }): string {
 
 /** Every entry with a gfid must have its handle, of the right kind. */
 function checkNamedEntries(ctx: CheckContext, brick: BrickRow): void {
-  const handleOf = ctx.db.prepare(`SELECT ${HANDLE_COLUMNS} FROM handles WHERE brick_id = ? AND bucket = ? AND name = ?`);
-  const sql = `SELECT * FROM entries WHERE brick_id = @brick AND gfid IS NOT NULL AND path != x'2f' AND id > @after ORDER BY id LIMIT @limit`;
+  const sql = `${ENTRIES_WITH_HANDLE} AND e.gfid IS NOT NULL AND e.path != x'2f' ORDER BY e.id LIMIT @limit`;
   // Hard links share one handle: a broken one is reported once, under its first name.
   const reportedInodes = new Set<number>();
-  for (const e of ctx.pages<EntryRow>(sql, { brick: brick.id })) {
+  for (const e of ctx.pages<EntryWithHandle>(sql, { brick: brick.id })) {
     const gfid = e.gfid!;
     if (e.type !== 'dir' && reportedInodes.has(e.inode)) continue;
     const before = ctx.reported;
     const handlePath = handleRelPath(gfid);
-    const h = handleOf.get(brick.id, `${gfid.slice(0, 2)}/${gfid.slice(2, 4)}`, Buffer.from(gfid)) as HandleRow | undefined;
+    const h = e.h_type === null ? null : { type: e.h_type, inode: e.h_inode!, target: e.h_target };
     const base = { brick, path: e.path, gfid };
     if (!h) {
       ctx.report('HANDLE_MISSING', { ...base, vars: { handle: handlePath } });
@@ -64,7 +63,7 @@ function checkNamedEntries(ctx: CheckContext, brick: BrickRow): void {
   }
 }
 
-function checkDirHandle(ctx: CheckContext, brick: BrickRow, e: EntryRow, h: HandleRow, handlePath: string): void {
+function checkDirHandle(ctx: CheckContext, brick: BrickRow, e: EntryRow, h: { type: string; target: Buffer | null }, handlePath: string): void {
   const base = { brick, path: e.path, gfid: e.gfid };
   if (h.type !== 'symlink') {
     ctx.report('HANDLE_WRONG_TYPE', { ...base, vars: { handle: handlePath, found: h.type, expected: 'symlink' } });
@@ -84,7 +83,7 @@ function checkHandleTree(ctx: CheckContext, brick: BrickRow): void {
   const namesOfInode = ctx.db.prepare(`SELECT path, gfid FROM entries WHERE brick_id = ? AND inode = ?`);
   // Named entries of a gfid were checked from their side; this side reports only handles nobody names.
   const namedTypes = ctx.db.prepare(`SELECT DISTINCT type FROM entries WHERE brick_id = ? AND gfid = ?`).pluck();
-  const sql = `SELECT ${HANDLE_COLUMNS} FROM handles WHERE brick_id = @brick AND rowid > @after ORDER BY rowid LIMIT @limit`;
+  const sql = `SELECT ${HANDLE_COLUMNS} FROM handles WHERE +brick_id = @brick AND rowid > @after ORDER BY rowid LIMIT @limit`;
   for (const h of ctx.pages<HandleRow>(sql, { brick: brick.id })) {
     const label = handleLabel(h);
     const name = h.name.toString('latin1');

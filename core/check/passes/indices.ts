@@ -8,7 +8,7 @@ interface IndexRow { id: number; kind: string; gfid: string; name: Buffer | null
 export function checkHealIndices(ctx: CheckContext): void {
   const pathOf = ctx.db.prepare(`SELECT path FROM entries WHERE gfid = ? ORDER BY brick_id = ? DESC LIMIT 1`).pluck();
   for (const brick of ctx.bricks) {
-    const sql = `SELECT rowid AS id, kind, gfid, name FROM heal_index WHERE brick_id = @brick AND rowid > @after ORDER BY rowid LIMIT @limit`;
+    const sql = `SELECT rowid AS id, kind, gfid, name FROM heal_index WHERE +brick_id = @brick AND rowid > @after ORDER BY rowid LIMIT @limit`;
     for (const row of ctx.pages<IndexRow>(sql, { brick: brick.id })) {
       const path = (row.gfid === ROOT_GFID ? Buffer.from('/') : pathOf.get(row.gfid, brick.id)) as Buffer | undefined;
       if (row.kind === 'entry-changes') {

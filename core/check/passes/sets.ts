@@ -193,7 +193,7 @@ function checkPlacement(ctx: CheckContext): void {
   const subvolIndex = (linkto: string) => Number(/-(\d+)$/.exec(linkto)?.[1] ?? -1);
   ctx.sets.forEach((set, s) => {
     const brick = firstBrick[s]!;
-    const sql = `SELECT * FROM entries WHERE brick_id = @brick AND type != 'dir' AND area IN ('namespace', 'shard')
+    const sql = `SELECT * FROM entries WHERE +brick_id = @brick AND type != 'dir' AND area IN ('namespace', 'shard')
       AND id > @after ORDER BY id LIMIT @limit`;
     for (const e of ctx.pages<EntryRow>(sql, { brick: brick.id })) {
       const hash = dhtHash(baseName(e.path));
