@@ -17,6 +17,13 @@ import { brickLabel, type BrickCopy, type VolumeShape } from './model.ts';
 
 /** User bytes decoded per block: large enough to split over worker threads, small enough to bound memory. */
 export const BLOCK_BYTES = 16 * 1024 * 1024;
+/**
+ * Files from this size on are decoded on worker threads. Below it one thread wins: starting
+ * the workers costs about 0.7 s (each loads the codec), while one core decodes 4+2 at about
+ * 2.7 GB/s and 8+4 at 1.1 GB/s, faster than the disks the fragments come from; the reads
+ * and writes already run on other threads meanwhile.
+ */
+export const PARALLEL_FILE_BYTES = 2 * 1024 * 1024 * 1024;
 const HOLE_GRANULE = 4096;
 const ZEROS = new Uint8Array(HOLE_GRANULE);
 
@@ -65,6 +72,7 @@ export interface StreamOutcome {
   rotten: Map<number, { stripes: number; firstOffset: number }>;
   /** Stripes where the fragments disagree and nothing tells which brick is wrong. */
   undecidable: number[];
+  notes: string[];
 }
 
 /** Opens a brick file read-only (no atime update, no symlink) and checks it is still the scanned inode. */
@@ -110,15 +118,17 @@ export async function streamEc(plan: EcPlan, shape: VolumeShape, writer: SparseW
   const k = shape.layout.setSize - shape.layout.redundancy;
   const r = shape.layout.redundancy;
   const codec = codecFor(k, r);
-  const outcome: StreamOutcome = { rotten: new Map(), undecidable: [] };
+  const outcome: StreamOutcome = { rotten: new Map(), undecidable: [], notes: [] };
   if (plan.size === 0) return outcome;
   const stripesPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / stripeSize(k)));
   const blockStripes = Math.min(stripesPerBlock, plan.stripes);
-  const parallel = blockStripes * stripeSize(k) >= PARALLEL_MIN_BYTES;
+  let parallel = plan.size >= PARALLEL_FILE_BYTES && blockStripes * stripeSize(k) >= PARALLEL_MIN_BYTES;
   // Shared memory lets the worker threads decode straight from the read buffers.
   const allocate = (bytes: number) => (parallel ? allocateShared(bytes) : new Uint8Array(bytes));
   const buffers = [0, 1].map(() => plan.sources.map(() => allocate(blockStripes * CHUNK_SIZE)));
-  const out = allocate(blockStripes * stripeSize(k));
+  // Two of each: block n+1 is read and block n-1 written while block n is decoded.
+  const outs = [0, 1].map(() => allocate(blockStripes * stripeSize(k)));
+  const writes: Array<Promise<void> | null> = [null, null];
   const active = plan.sources.map((_, i) => i);
 
   return withHandles(plan.sources, async (handles) => {
@@ -138,14 +148,27 @@ export async function streamEc(plan: EcPlan, shape: VolumeShape, writer: SparseW
       if (active.length > k) checkBlock(codec, plan, views, active, first, outcome);
       const present = active.slice(0, k);
       const userStart = first * stripeSize(k);
-      const target = out.subarray(0, Math.min(views[0]!.length / CHUNK_SIZE * stripeSize(k), plan.size - userStart));
+      await writes[slot];
+      const target = outs[slot]!.subarray(0, Math.min(views[0]!.length / CHUNK_SIZE * stripeSize(k), plan.size - userStart));
       const members = present.map((i) => plan.sources[i]!.member);
       const fragments = present.map((i) => views[i]!);
-      if (parallel) await ctx.pool().decodeStripes(k, r, members, fragments, target);
-      else codec.decodeStripes(members, fragments, target);
-      await writer.write(base + userStart, target);
-      ctx.onBytes(target.length);
+      if (parallel) {
+        try {
+          await ctx.pool().decodeStripes(k, r, members, fragments, target);
+        } catch (e) {
+          // Worker threads are a speed-up, not a requirement: finish on this thread, and say so.
+          parallel = false;
+          outcome.notes.push(`worker threads failed (${(e as Error).message}); decoded on the main thread`);
+          codec.decodeStripes(members, fragments, target);
+        }
+      } else {
+        codec.decodeStripes(members, fragments, target);
+      }
+      writes[slot] = writer.write(base + userStart, target).then(() => ctx.onBytes(target.length));
+      // A failed write is reported when it is awaited, not as an unhandled rejection.
+      writes[slot]!.catch(() => undefined);
     }
+    await Promise.all(writes);
     return outcome;
   });
 }

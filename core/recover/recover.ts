@@ -535,6 +535,7 @@ type PiecePlan =
 /** Folds what the decoder found (rotten or disagreeing fragments) into the report. */
 function describeOutcome(outcome: StreamOutcome | null, report: EntryReport, prefix = ''): void {
   if (!outcome) return;
+  report.notes.push(...outcome.notes.map((n) => prefix + n));
   for (const [brick, rot] of outcome.rotten) {
     report.excluded = [...(report.excluded ?? []), {
       brick,
