@@ -254,9 +254,10 @@ export class OutputTree {
         return await open(at, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ELOOP') throw new EntryError(`${this.describe(path)} is a symlink in the output: not followed`);
-        if (code === 'ENOTDIR') throw new EntryError(`${this.describe(path)} is not a directory in the output`);
-        throw e;
+        if (code !== 'ELOOP' && code !== 'ENOTDIR') throw e;
+        // O_DIRECTORY|O_NOFOLLOW refuses a symlink with either code.
+        const symlink = (await lstat(at)).isSymbolicLink();
+        throw new EntryError(`${this.describe(path)} is ${symlink ? 'a symlink in the output: not followed' : 'not a directory in the output'}`);
       }
     });
     const raced = this.dirs.get(key);
