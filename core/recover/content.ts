@@ -8,7 +8,7 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { codecFor } from '../ec/codec.ts';
+import { codecFor, type Codec } from '../ec/codec.ts';
 import { CHUNK_SIZE, stripeSize } from '../ec/layout.ts';
 import { EcWorkerPool, PARALLEL_MIN_BYTES, allocateShared } from '../ec/parallel.ts';
 import { EntryError } from './output.ts';
@@ -178,7 +178,7 @@ export async function streamEc(plan: EcPlan, shape: VolumeShape, writer: SparseW
  * (for the rest of the file) and the block checked again; stripes where the disagreement
  * cannot be pinned on one brick are recorded and decoded from the lowest K as they are.
  */
-function checkBlock(codec: ReturnType<typeof codecFor>, plan: EcPlan, views: Uint8Array[], active: number[], first: number, outcome: StreamOutcome): void {
+function checkBlock(codec: Codec, plan: EcPlan, views: Uint8Array[], active: number[], first: number, outcome: StreamOutcome): void {
   for (;;) {
     const set: Array<Uint8Array | null> = new Array(codec.n).fill(null);
     for (const i of active) set[plan.sources[i]!.member] = views[i]!;

@@ -3,10 +3,9 @@
  * through its handle), the volume's shape, and typed access to a copy's xattrs.
  */
 import type { EntryType } from '../brick/entry.ts';
-import { decodeXattr, type Decoded } from '../xattr/decode.ts';
+import { decodedToJson, decodeXattr, type Decoded } from '../xattr/decode.ts';
 import { dataFragments, type BrickSet, type VolumeLayout } from '../volume/layout.ts';
 import type { XattrJson } from '../check/rows.ts';
-import { decodedToJson } from '../xattr/decode.ts';
 
 export interface BrickCopy {
   /** Position of the brick in volume order. */

@@ -139,7 +139,12 @@ export class OutputTree {
       const args = type === 'fifo' ? [temp, 'p'] : [temp, type === 'chardev' ? 'c' : 'b', String(major), String(minor)];
       // The child's working directory is the opened directory itself (the /proc link of our descriptor).
       await run('mknod', ['-m', '600', ...args], { cwd: `/proc/${process.pid}/fd/${dirFd}` });
-      await this.create(at, name, () => rename(tempAt, at), true);
+      try {
+        await this.create(at, name, () => rename(tempAt, at), true);
+      } catch (e) {
+        await unlink(tempAt).catch(() => undefined);
+        throw e;
+      }
     });
   }
 

@@ -182,7 +182,9 @@ async function knownLayout(layoutSource: LayoutSource, roots: Buffer[], targets:
       empty.close();
     }
   }
-  const probe: VolumeShape = { layout: { kind: 'distribute', setSize: 1, redundancy: 0, arbiter: false, volumeName: null, shardBlockSize: null, source: 'inferred' }, sets: brickSets(parseLayoutOption('distribute'), roots.length), roots };
+  // One brick per set is enough to read the target's own xattrs.
+  const distribute = parseLayoutOption('distribute');
+  const probe: VolumeShape = { layout: distribute, sets: brickSets(distribute, roots.length), roots };
   const first = targets.paths[0];
   if (!first) return null;
   for (const copy of await new DirectSource(probe).copiesOfPath(first)) {

@@ -29,17 +29,18 @@ export const shardPath = (baseGfid: string, index: number): Buffer => Buffer.fro
 
 // ---------------------------------------------------------------------------------------------
 
+/** An entries row as the statements return it: integers as bigint (safeIntegers), so ns times stay exact. */
 interface CatalogRow {
-  id: number;
-  position: number;
+  id: bigint;
+  position: bigint;
   path: Buffer;
   type: BrickCopy['type'];
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
+  mode: bigint;
+  uid: bigint;
+  gid: bigint;
+  size: bigint;
   inode: bigint;
-  nlink: number;
+  nlink: bigint;
   mtime_ns: bigint;
   target: Buffer | null;
 }
@@ -107,7 +108,7 @@ export class CatalogSource implements CopySource {
       }
       if (rows.length < PAGE) break;
       const last = rows[rows.length - 1]!;
-      after = [last.path, last.position as unknown as bigint];
+      after = [last.path, last.position];
     }
     if (group.length > 0) yield group;
   }
@@ -127,9 +128,9 @@ export class CatalogSource implements CopySource {
       uid: Number(r.uid),
       gid: Number(r.gid),
       size: Number(r.size),
-      inode: BigInt(r.inode),
+      inode: r.inode,
       nlink: Number(r.nlink),
-      mtimeNs: BigInt(r.mtime_ns),
+      mtimeNs: r.mtime_ns,
       target: r.target,
       xattrs,
     };
