@@ -13,6 +13,7 @@ import { GfsckError } from '../errors.ts';
 import { escapeName, unescapeName } from '../fs/names.ts';
 import { parseGfid } from '../gfid-tree/gfid.ts';
 import type { ScanProgress } from '../brick/scan.ts';
+import { areaOf } from '../brick/areas.ts';
 import { brickSets, parseLayoutOption, type VolumeLayout } from '../volume/layout.ts';
 import { resolveLayout, type LayoutSource } from '../volume/resolve.ts';
 import { EcWorkerPool } from '../ec/parallel.ts';
@@ -23,7 +24,7 @@ import { decideName } from './names.ts';
 import { SparseWriter, streamCopy, streamEc, type StreamContext, type StreamOutcome } from './content.ts';
 import { EntryError, OutputTree, type OwnerAndTimes, type SpecialType } from './output.ts';
 import { CatalogSource, DirectSource, type CopySource } from './sources.ts';
-import { ancestorPaths, normalizeVolumePath, parentPath } from './paths.ts';
+import { ancestorPaths, normalizeVolumePath, parentPath, pathComponents } from './paths.ts';
 import { isDisperse, isLinktoCopy, xattr, type BrickCopy, type VolumeShape } from './model.ts';
 import type { EntryReport, RecoverProgress, RecoverSummary } from './report.ts';
 
@@ -82,14 +83,24 @@ interface Targets {
 function parseTargets(opts: RecoverOptions): Targets | null {
   if (opts.only.length === 0 && opts.gfids.length === 0) return null;
   const paths = opts.only.map((p) => {
+    let path: Buffer;
     try {
-      return normalizeVolumePath(unescapeName(p));
+      path = normalizeVolumePath(unescapeName(p));
     } catch (e) {
       throw new GfsckError('usage', `--only ${p}: ${(e as Error).message}`);
     }
+    if (!isUserPath(path)) throw new GfsckError('usage', `--only ${p}: GlusterFS's own, not user data`);
+    return path;
   });
   const gfids = opts.gfids.map((g) => parseGfid(g) ?? fail(`--gfid ${g}: not a gfid`));
   return { paths, gfids };
+}
+
+/** What clients can see: not .glusterfs, .shard or AFR's anonymous-inode folder. */
+function isUserPath(path: Buffer): boolean {
+  if (pathComponents(path)[0]?.equals(Buffer.from('.glusterfs'))) return false;
+  const area = areaOf(path);
+  return area === 'namespace' || area === 'trashcan';
 }
 
 function fail(message: string): never {

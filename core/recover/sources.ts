@@ -45,6 +45,13 @@ interface CatalogRow {
   target: Buffer | null;
 }
 
+/**
+ * What clients see: the namespace, and .trashcan when features.trash put deleted files there.
+ * .glusterfs is never scanned as entries; .shard and the AFR anonymous-inode folder are
+ * GlusterFS's own and only reached through the files they belong to.
+ */
+const USER_AREAS = `('namespace', 'trashcan')`;
+
 const ROW_COLUMNS = `e.id, b.position, e.path, e.type, e.mode, e.uid, e.gid, e.size, e.inode, e.nlink, e.mtime_ns, e.target`;
 const PAGE = 2000;
 
@@ -59,11 +66,11 @@ export class CatalogSource implements CopySource {
       db.prepare(`SELECT ${ROW_COLUMNS} FROM entries e JOIN bricks b ON b.id = e.brick_id WHERE ${where} ORDER BY b.position`);
     this.stmt = {
       byPath: select(`e.path = ?`),
-      byGfid: select(`e.gfid = ? AND b.set_index = ? AND e.area = 'namespace'`),
-      namesOfGfid: db.prepare(`SELECT DISTINCT path FROM entries WHERE gfid = ? AND area = 'namespace' ORDER BY path`).pluck(),
+      byGfid: select(`e.gfid = ? AND b.set_index = ? AND e.area IN ${USER_AREAS}`),
+      namesOfGfid: db.prepare(`SELECT DISTINCT path FROM entries WHERE gfid = ? AND area IN ${USER_AREAS} ORDER BY path`).pluck(),
       xattrs: db.prepare(`SELECT name, value FROM xattrs WHERE entry_id = ?`).raw(),
       page: db.prepare(`SELECT ${ROW_COLUMNS} FROM entries e JOIN bricks b ON b.id = e.brick_id
-        WHERE e.area = 'namespace' AND (e.path, b.position) > (?, ?) AND e.path >= ? AND e.path < ?
+        WHERE e.area IN ${USER_AREAS} AND (e.path, b.position) > (?, ?) AND e.path >= ? AND e.path < ?
         ORDER BY e.path, b.position LIMIT ${PAGE}`),
     };
     for (const s of [this.stmt.byPath, this.stmt.byGfid, this.stmt.page]) s.safeIntegers(true);

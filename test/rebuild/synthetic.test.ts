@@ -267,6 +267,7 @@ test('usage and operational errors: one line, exit 16 or 8', () => {
     [['rebuild', '--out', outDir(), '--gfid', 'not-a-gfid', ...vol.bricks], /--gfid not-a-gfid: not a gfid/],
     [['rebuild', '--out', outDir(), '--only', '/a/../../etc', ...vol.bricks], /--only \/a\/\.\.\/\.\.\/etc: unsafe path component/],
     [['rebuild', '--out', vol.bricks[0]!, ...vol.bricks], /overlaps brick/],
+    [['rebuild', '--out', outDir(), '--only', '/.glusterfs/00/00', ...vol.bricks], /GlusterFS's own, not user data/],
     [['rebuild', '--out', outDir(), '--jobs', '0', ...vol.bricks], /--jobs takes a positive whole number/],
   ] as const;
   for (const [args, pattern] of usage) {
