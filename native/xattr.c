@@ -100,6 +100,19 @@ void attr_set_free(attr_set *s) {
   s->path = NULL;
 }
 
+/* One value into *buf (grown as needed); retries while a concurrent writer grows it (ERANGE). */
+static ssize_t read_value(const char *path, const char *name, char **buf) {
+  ssize_t len = -1;
+  for (int attempt = 0; attempt < 8; attempt++) {
+    len = lgetxattr(path, name, NULL, 0);
+    if (len < 0) return len;
+    *buf = realloc(*buf, len > 0 ? len : 1);
+    len = lgetxattr(path, name, *buf, len);
+    if (len >= 0 || errno != ERANGE) return len;
+  }
+  return len;
+}
+
 /* Reads every attribute; retries when a concurrent writer grows a list or value (ERANGE). */
 void attr_set_read(attr_set *s) {
   for (int attempt = 0; attempt < 8; attempt++) {
@@ -121,14 +134,7 @@ void attr_set_read(attr_set *s) {
   s->count = count;
   const char *name = s->names;
   for (size_t k = 0; k < count; k++, name += strlen(name) + 1) {
-    ssize_t len = -1;
-    for (int attempt = 0; attempt < 8; attempt++) {
-      len = lgetxattr(s->path, name, NULL, 0);
-      if (len < 0) break;
-      s->values[k] = realloc(s->values[k], len > 0 ? len : 1);
-      len = lgetxattr(s->path, name, s->values[k], len);
-      if (len >= 0 || errno != ERANGE) break;
-    }
+    ssize_t len = read_value(s->path, name, &s->values[k]);
     if (len < 0 && errno == ENODATA) len = -2; /* removed between list and get: skip it */
     else if (len < 0) { s->err = errno; s->failed_call = "lgetxattr"; return; }
     s->value_lens[k] = len;
@@ -209,23 +215,30 @@ static napi_value get_all_async(napi_env env, napi_callback_info info) {
 
 /* ---- single-attribute calls used by repairs ---- */
 
+/* The (path, name) pair every single-attribute call starts with; false once a JS error is thrown. */
+typedef struct { char *path; char *name; } path_name;
+
+static bool take_path_name(napi_env env, napi_value path_arg, napi_value name_arg, path_name *out) {
+  out->path = take_path(env, path_arg);
+  if (!out->path) return false;
+  out->name = take_latin1(env, name_arg);
+  if (!out->name) { free(out->path); return false; }
+  return true;
+}
+
+static void path_name_free(path_name *pn) {
+  free(pn->name);
+  free(pn->path);
+}
+
 static napi_value get_one(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], result = NULL;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char *path = take_path(env, argv[0]);
-  if (!path) return NULL;
-  char *name = take_latin1(env, argv[1]);
-  if (!name) { free(path); return NULL; }
+  path_name pn;
+  if (!take_path_name(env, argv[0], argv[1], &pn)) return NULL;
   char *buf = NULL;
-  ssize_t len = -1;
-  for (int attempt = 0; attempt < 8; attempt++) {
-    len = lgetxattr(path, name, NULL, 0);
-    if (len < 0) break;
-    buf = realloc(buf, len > 0 ? len : 1);
-    len = lgetxattr(path, name, buf, len);
-    if (len >= 0 || errno != ERANGE) break;
-  }
+  ssize_t len = read_value(pn.path, pn.name, &buf);
   if (len >= 0) {
     void *copy;
     napi_create_buffer_copy(env, len, buf, &copy, &result);
@@ -235,8 +248,7 @@ static napi_value get_one(napi_env env, napi_callback_info info) {
     napi_throw(env, errno_error(env, errno, "lgetxattr"));
   }
   free(buf);
-  free(name);
-  free(path);
+  path_name_free(&pn);
   return result;
 }
 
@@ -244,23 +256,18 @@ static napi_value set_one(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char *path = take_path(env, argv[0]);
-  if (!path) return NULL;
-  char *name = take_latin1(env, argv[1]);
-  if (!name) { free(path); return NULL; }
   void *data;
   size_t len;
   int32_t flags = 0;
   if (napi_get_buffer_info(env, argv[2], &data, &len) != napi_ok) {
-    free(name); free(path);
     napi_throw_type_error(env, "EINVAL", "value must be a Buffer");
     return NULL;
   }
   if (argc > 3) napi_get_value_int32(env, argv[3], &flags);
-  if (lsetxattr(path, name, data, len, flags) != 0)
-    napi_throw(env, errno_error(env, errno, "lsetxattr"));
-  free(name);
-  free(path);
+  path_name pn;
+  if (!take_path_name(env, argv[0], argv[1], &pn)) return NULL;
+  if (lsetxattr(pn.path, pn.name, data, len, flags) != 0) napi_throw(env, errno_error(env, errno, "lsetxattr"));
+  path_name_free(&pn);
   return NULL;
 }
 
@@ -268,13 +275,10 @@ static napi_value remove_one(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char *path = take_path(env, argv[0]);
-  if (!path) return NULL;
-  char *name = take_latin1(env, argv[1]);
-  if (!name) { free(path); return NULL; }
-  if (lremovexattr(path, name) != 0) napi_throw(env, errno_error(env, errno, "lremovexattr"));
-  free(name);
-  free(path);
+  path_name pn;
+  if (!take_path_name(env, argv[0], argv[1], &pn)) return NULL;
+  if (lremovexattr(pn.path, pn.name) != 0) napi_throw(env, errno_error(env, errno, "lremovexattr"));
+  path_name_free(&pn);
   return NULL;
 }
 

@@ -74,7 +74,8 @@ export const PROBLEMS = {
   HEAL_INDEX_UNKNOWN: p('info', 'indices', 'indices/{kind} lists gfid {gfid}, which is not on this brick', 'none', 'GlusterFS purges such entries at the next crawl'),
 
   // Pass 5: bricks of a set compared
-  SET_ENTRY_MISSING: p('error', 'sets', '{path} is missing on {missingBricks} (present on {presentBricks})', 'heal', 'entry heal creates it from the bricks that have it'),
+  SET_ENTRY_MISSING: p('warning', 'sets', '{path} is missing on {missingBricks} (present on {presentBricks})', 'heal', 'entry heal creates it there from the bricks that have it'),
+  SET_STALE_NAME: p('warning', 'sets', '{path} is only on {presentBricks} ({why}): a name removed or renamed while those bricks were down', 'heal', 'entry heal deletes the stale name; its old data stays readable from those bricks until then'),
   SET_GFID_MISMATCH: p('error', 'sets', '{path} has different gfids across the set: {gfids}', 'manual', 'gfid split-brain: keep the gfid of the majority; gfsck heal --sources shows it'),
   SET_TYPE_MISMATCH: p('error', 'sets', '{path} has different types across the set: {types}', 'manual', 'decide which type is right; heal cannot'),
   EC_VERSION_MISMATCH: p('warning', 'sets', '{path}: EC data version/size differ across the set: {groups}', 'heal', 'stale fragments on {stale}: gfsck heal rewrites them'),

@@ -1,7 +1,7 @@
 /**
  * Proof that a brick archive is a faithful copy: a real 2+1 volume's bricks are captured,
  * extracted elsewhere, and compared entry by entry including .glusterfs: every xattr
- * (trusted.* included, on symlinks too), hard-link groups, content, and holes.
+ * (trusted.* included, on symlinks too), hard-link groups (FIFOs too), content, and holes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,6 +44,7 @@ test('brick archive round trip keeps trusted xattrs, hard links and holes', { ti
         { op: 'write', path: '/d/file', data: seededBytes('rt/file', 5000) },
         { op: 'link', path: '/d/file-link', existing: '/d/file' },
         { op: 'symlink', path: '/d/sym', target: 'file' },
+        { op: 'mkfifo', path: '/d/fifo' }, // tar alone would split the FIFO from its handle
         { op: 'setxattr', path: '/d/file', name: 'user.k', value: Buffer.from('v') },
         { op: 'write', path: '/sparse', data: seededBytes('rt/head', 4096) },
         { op: 'write', path: '/sparse', data: seededBytes('rt/tail', 4096), offset: 8 * MiB },
@@ -64,6 +65,7 @@ test('brick archive round trip keeps trusted xattrs, hard links and holes', { ti
         // The comparison must not be vacuous: handles are hard links, the user symlink carries trusted.gfid.
         assert.ok(original.entries.some((e) => e.path.startsWith('/.glusterfs/') && e.linkGroup), `brick ${i} has handle hard links`);
         assert.ok(original.entries.find((e) => e.path === '/d/sym')!.xattrs.some(([n]) => n === 'trusted.gfid'), 'symlink xattrs kept');
+        assert.ok(copy.entries.find((e) => e.path === '/d/fifo')!.linkGroup, 'the FIFO is still linked to its handle');
 
         // Holes: the 8 MiB fragment hole stays a hole, and nothing gets more blocks than it had.
         const sparse = copy.entries.find((e) => e.path === '/sparse')!;

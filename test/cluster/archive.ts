@@ -10,6 +10,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { run } from './exec.ts';
+import { SPECIAL_LINKS, extractArchiveInto, formatSpecialLinks, specialLinkGroups } from '../../core/archive/brick-archive.ts';
 
 const XATTR_FLAGS = ['--xattrs', "--xattrs-include=*"];
 
@@ -30,8 +31,15 @@ export interface CaptureInput {
 export async function captureBricks(input: CaptureInput, outFile: string): Promise<void> {
   const stage = mkdtempSync(join(tmpdir(), 'gfsckt-capture-'));
   try {
-    const extraNames = Object.keys(input.extras ?? {});
-    for (const [name, content] of Object.entries(input.extras ?? {})) {
+    // Hard links tar cannot keep (FIFOs, devices) are listed with archive member names.
+    const toMember = (path: string) => {
+      const i = input.bricks.findIndex((b) => path === resolve(b).slice(1) || path.startsWith(`${resolve(b).slice(1)}/`));
+      return `bricks/b${i}${path.slice(resolve(input.bricks[i]!).length - 1)}`;
+    };
+    const groups = specialLinkGroups('/', input.bricks.map((b) => resolve(b).slice(1))).map((g) => g.map(toMember));
+    const extras = { ...input.extras, ...(groups.length > 0 ? { [SPECIAL_LINKS]: formatSpecialLinks(groups) } : {}) };
+    const extraNames = Object.keys(extras);
+    for (const [name, content] of Object.entries(extras)) {
       mkdirSync(dirname(join(stage, name)), { recursive: true });
       writeFileSync(join(stage, name), content);
     }
@@ -57,10 +65,9 @@ export async function captureBricks(input: CaptureInput, outFile: string): Promi
   }
 }
 
-/** Extracts an archive into `dest` with xattrs, owners and modes as stored (needs root for trusted.*). */
+/** Extracts an archive into `dest` with xattrs, owners, modes and every hard link (needs root for trusted.*). */
 export async function extractArchive(archive: string, dest: string): Promise<void> {
-  mkdirSync(dest, { recursive: true });
-  await run('tar', [...XATTR_FLAGS, '--numeric-owner', '--same-owner', '--same-permissions', '-xzf', resolve(archive), '-C', dest]);
+  extractArchiveInto(resolve(archive), dest);
 }
 
 /** One member's content as text, or undefined when the archive has no such member. */

@@ -3,10 +3,9 @@
  */
 import { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureBricks, extractArchive, readArchiveMember } from './archive.ts';
-import { ensureGlusterd, listVolumes, parseVolinfo, volinfoPath } from './gluster.ts';
+import { ensureGlusterd, listVolumes, parseVolinfo, volinfoMembers } from './gluster.ts';
 import { brickCount, parseSpec, specFromTruth, specFromVolinfo, type VolumeSpec } from './layout.ts';
 import { ownedVolumeNames, readOwner, volumeScratchDir, VOLUME_PREFIX } from './registry.ts';
 import type { Truth } from './truth.ts';
@@ -105,7 +104,7 @@ program
       await vol.settle();
       await vol.stop();
     }
-    await captureBricks({ bricks: vol.bricks, extras: { 'volinfo/info': readFileSync(volinfoPath(name)), [VOLNAME_MEMBER]: `${name}\n` } }, out);
+    await captureBricks({ bricks: vol.bricks, extras: { ...volinfoMembers(name), [VOLNAME_MEMBER]: `${name}\n` } }, out);
     await vol.startForce();
     if (mounted) await vol.mount();
     console.log(`wrote ${out}`);

@@ -2,7 +2,8 @@
  * The GlusterFS side of the harness: installing the packages, starting glusterd, and the
  * `gluster` CLI calls the volume code needs, with their output parsed.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { spawn } from 'node:child_process';
 import { run, waitFor, type CommandResult } from './exec.ts';
@@ -85,8 +86,17 @@ export async function brickStatus(volume: string): Promise<BrickStatus[]> {
     });
 }
 
-/** glusterd's own record of a volume (`/var/lib/glusterd/vols/VOL/info`), the file fixtures keep as volinfo/info. */
-export const volinfoPath = (volume: string): string => `${GLUSTERD_STATE_DIR}/vols/${volume}/info`;
+/**
+ * glusterd's vols/NAME folder as archive members under volinfo/: `info` for the layout and
+ * brick order, and the volfiles, whose names are the only place the volume name is kept
+ * once the folder is copied elsewhere (gfsck --volinfo reads it from them).
+ */
+export function volinfoMembers(volume: string): Record<string, Buffer> {
+  const dir = `${GLUSTERD_STATE_DIR}/vols/${volume}`;
+  return Object.fromEntries(readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => [`volinfo/${e.name}`, readFileSync(join(dir, e.name))]));
+}
 
 export function parseVolinfo(text: string): Map<string, string> {
   const fields = new Map<string, string>();

@@ -2,11 +2,10 @@
  * What a scenario is, the context it records its truth into, and the runner that turns a
  * scenario into testdata/<name>.tar.gz (bricks/, volinfo/info, truth.json).
  */
-import { readFileSync } from 'node:fs';
 import { captureBricks } from './archive.ts';
 import { pendingIndexEntries } from './brick-tools.ts';
 import { fixtureArchive } from './fixture.ts';
-import { volinfoPath } from './gluster.ts';
+import { volinfoMembers } from './gluster.ts';
 import { setSize, truthVolume, type VolumeSpec } from './layout.ts';
 import { gfidOnMount, readNamespace } from './namespace.ts';
 import { describeOp, removesPath, resultPath, applyOp, type Op } from './ops.ts';
@@ -132,7 +131,7 @@ export async function generateFixture(scenario: Scenario, outFile = fixtureArchi
         ...(ctx.notes.length > 0 ? { notes: ctx.notes } : {}),
       };
       await captureBricks(
-        { bricks: vol.bricks, extras: { 'volinfo/info': readFileSync(volinfoPath(vol.name)), 'truth.json': JSON.stringify(truth, null, 1) + '\n' } },
+        { bricks: vol.bricks, extras: { ...volinfoMembers(vol.name), 'truth.json': JSON.stringify(truth, null, 1) + '\n' } },
         outFile,
       );
       return truth;

@@ -82,18 +82,18 @@ test('each planted damage gives exactly its findings', async () => {
     const expected = [
       'HANDLE_MISSING b0 /d1/f1', 'HANDLE_MISSING b0 /d2', 'HANDLE_WRONG_TYPE b0 /d1/f2', 'HANDLE_IS_DIRECTORY b0 /d1/f3',
       'ROOT_HANDLE_BAD b1 /',
-      'DIR_HANDLE_DANGLING b0 /d3-renamed', 'SET_ENTRY_MISSING b0 /d3', 'SET_ENTRY_MISSING b1 /d3-renamed',
+      'DIR_HANDLE_DANGLING b0 /d3-renamed', 'SET_ENTRY_MISSING b0 /d3', 'SET_STALE_NAME b0 /d3-renamed',
       `HANDLE_ORPHAN b0 ${g('/d1/f4')}`, 'SET_ENTRY_MISSING b0 /d1/f4',
-      'HANDLE_GFID_MISMATCH b0 /d1/f5', 'HANDLE_MISSING b0 /d1/f5', 'SET_GFID_MISMATCH set /d1/f5',
-      'GFID_DUPLICATE b0 /d5', 'DIR_HANDLE_DANGLING b0 /d5', `DIR_HANDLE_DANGLING b0 ${g('/d5')}`, 'SET_GFID_MISMATCH set /d5',
+      'HANDLE_GFID_MISMATCH b0 /d1/f5', 'HANDLE_MISSING b0 /d1/f5', 'SET_GFID_MISMATCH b0 /d1/f5',
+      'GFID_DUPLICATE b0 /d5', 'DIR_HANDLE_DANGLING b0 /d5', `DIR_HANDLE_DANGLING b0 ${g('/d5')}`, 'SET_GFID_MISMATCH b0 /d5',
       `HANDLE_WRONG_BUCKET b0 ${g('/d1/f6')}`, 'HANDLE_MISSING b0 /d1/f6',
-      'GFID_MISSING b0 /d1/f7', 'SET_GFID_MISMATCH set /d1/f7',
+      'GFID_MISSING b0 /d1/f7', 'SET_GFID_MISMATCH b0 /d1/f7',
       'GFID2PATH_MISSING b0 /d1/f8',
-      'XATTR_MALFORMED b0 /d1/f9', 'SET_METADATA_MISMATCH set /d1/f9',
+      'XATTR_MALFORMED b0 /d1/f9', 'SET_METADATA_MISMATCH b0 /d1/f9',
       'EC_FRAGMENT_SIZE b0 /big', 'EC_FRAGMENT_SIZE b1 /big', 'EC_FRAGMENT_SIZE b2 /big', 'EC_DIRTY b0 /big', 'EC_DIRTY b1 /big',
       'EC_VERSION_MISMATCH set /big', 'EC_UNHEALABLE set /big',
-      'EC_DIRTY b0 /stale', 'EC_DIRTY b1 /stale', 'EC_VERSION_MISMATCH set /stale', 'HEAL_PENDING b0 /stale',
-      'EC_HEALING b2 /healing', 'EC_VERSION_MISMATCH set /healing',
+      'EC_DIRTY b0 /stale', 'EC_DIRTY b1 /stale', 'EC_VERSION_MISMATCH b2 /stale', 'HEAL_PENDING b0 /stale',
+      'EC_HEALING b2 /healing', 'EC_VERSION_MISMATCH b2 /healing',
     ].sort();
     assert.deepEqual(got, expected);
   } finally {

@@ -47,6 +47,15 @@ function distinct<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
 
+/** The most common value (first seen wins a tie) and the rows that disagree with it. */
+function majority<R, V>(rows: R[], value: (r: R) => V): { value: V; dissenters: R[] } {
+  const counts = new Map<V, number>();
+  for (const r of rows) counts.set(value(r), (counts.get(value(r)) ?? 0) + 1);
+  let best = value(rows[0]!);
+  for (const [v, n] of counts) if (n > counts.get(best)!) best = v;
+  return { value: best, dissenters: rows.filter((r) => value(r) !== best) };
+}
+
 function compareSet(ctx: CheckContext, set: BrickSet): void {
   const members = set.bricks.map((pos) => ctx.bricks[pos]!);
   const missingDirs = new Set<string>(); // `${brickId}:${hex path}`: children are not reported again
@@ -55,11 +64,21 @@ function compareSet(ctx: CheckContext, set: BrickSet): void {
     const path = rows[0]!.path;
     const present = new Set(rows.map((r) => r.brick_id));
     const parentKey = (id: number) => `${id}:${parentOf(path).toString('hex')}`;
-    const missing = members.filter((b) => !present.has(b.id) && !missingDirs.has(parentKey(b.id)));
+    const absent = members.filter((b) => !present.has(b.id));
+    const missing = absent.filter((b) => !missingDirs.has(parentKey(b.id)));
     if (rows.some((r) => r.type === 'dir')) {
       for (const b of members) if (!present.has(b.id)) missingDirs.add(`${b.id}:${path.toString('hex')}`);
     }
     const gfid = rows.find((r) => r.gfid)?.gfid ?? null;
+    if (absent.length > 0 && missing.length === 0) continue; // inside a directory already reported missing or stale
+    const stale = missing.length > 0 ? staleNameReason(ctx, set, rows) : null;
+    if (stale) {
+      ctx.report('SET_STALE_NAME', {
+        path, gfid, brick: ctx.brick(rows[0]!.brick_id),
+        vars: { presentBricks: rows.map((r) => label(r.brick_id)).join(', '), why: stale },
+      });
+      continue;
+    }
     if (missing.length > 0) {
       ctx.report('SET_ENTRY_MISSING', {
         path, gfid, brick: missing[0],
@@ -69,7 +88,12 @@ function compareSet(ctx: CheckContext, set: BrickSet): void {
     }
     const gfids = distinct(rows.map((r) => r.gfid ?? 'none'));
     if (gfids.length > 1) {
-      ctx.report('SET_GFID_MISMATCH', { path, vars: { gfids: rows.map((r) => `${label(r.brick_id)}=${r.gfid ?? 'none'}`).join(', ') } });
+      // Named by the majority gfid, on the first brick that differs from it.
+      const m = majority(rows, (r) => r.gfid ?? 'none');
+      ctx.report('SET_GFID_MISMATCH', {
+        path, gfid: m.value === 'none' ? null : m.value, brick: ctx.brick(m.dissenters[0]!.brick_id),
+        vars: { gfids: rows.map((r) => `${label(r.brick_id)}=${r.gfid ?? 'none'}`).join(', ') },
+      });
     }
     if (distinct(rows.map((r) => r.type)).length > 1) {
       ctx.report('SET_TYPE_MISMATCH', { path, gfid, vars: { types: rows.map((r) => `${label(r.brick_id)}=${r.type}`).join(', ') } });
@@ -79,6 +103,27 @@ function compareSet(ctx: CheckContext, set: BrickSet): void {
     if (ctx.layout.kind === 'replicate') compareAfr(ctx, set, rows, gfid);
     compareMetadata(ctx, rows, gfid);
   }
+}
+
+/**
+ * Why heal would delete a name rather than copy it to the bricks that lack it, or null:
+ * on a disperse set, fewer than K bricks hold it; on a replica set, every brick holding it
+ * is accused (a sink) in its parent directory's entry changelog.
+ */
+function staleNameReason(ctx: CheckContext, set: BrickSet, rows: EntryRow[]): string | null {
+  if (ctx.layout.kind === 'disperse') {
+    const k = dataFragments(ctx.layout);
+    return rows.length < k ? `fewer than K=${k} bricks` : null;
+  }
+  if (ctx.layout.kind !== 'replicate') return null;
+  const members = set.bricks.map((pos) => ctx.bricks[pos]!);
+  const parentRows = ctx.db.prepare(`SELECT brick_id, xattrs FROM entries WHERE path = ? AND brick_id IN (${members.map(() => '?').join(',')})`)
+    .all(parentOf(rows[0]!.path), ...members.map((b) => b.id)) as Array<{ brick_id: number; xattrs: string }>;
+  if (parentRows.length < members.length) return null;
+  const matrix = pendingMatrix(set, parentRows.map((r) => ({ member: ctx.brick(r.brick_id).set_member, xattrs: parseXattrJson(r.xattrs) })));
+  const { sinks } = afrSources(matrix, 'entry');
+  const holders = rows.map((r) => ctx.brick(r.brick_id).set_member);
+  return holders.every((m) => sinks.includes(m)) ? 'the parent directory\'s changelog accuses them' : null;
 }
 
 function parentOf(path: Buffer): Buffer {
@@ -108,7 +153,7 @@ function compareEc(ctx: CheckContext, set: BrickSet, rows: EntryRow[], gfid: str
   const memberLabel = (m: number) => ctx.brickName(ctx.bricks[set.bricks[m]!]!);
   if (decision.groups.length > 1) {
     ctx.report('EC_VERSION_MISMATCH', {
-      path, gfid,
+      path, gfid, brick: decision.reason === 'ok' && decision.sinks.length > 0 ? ctx.bricks[set.bricks[decision.sinks[0]!]!] : null,
       vars: {
         groups: decision.groups.map((g) => `${g.members.map(memberLabel).join('+')}: v${g.version}${isFile ? ` size ${g.size}` : ''}`).join('; '),
         stale: decision.sinks.map(memberLabel).join(', ') || 'none',
@@ -165,7 +210,11 @@ function compareMetadata(ctx: CheckContext, rows: EntryRow[], gfid: string | nul
     const values = what === 'mode' || what === 'owner'
       ? views.map((v) => `${label(v.brick)}=${v.fields[what]}`).join(', ')
       : `differ on ${views.map((v) => label(v.brick)).join(', ')}`;
-    ctx.report('SET_METADATA_MISMATCH', { path: rows[0]!.path, gfid, vars: { what, values }, detail: Object.fromEntries(views.map((v) => [label(v.brick), v.fields[what]])) });
+    const odd = majority(views, (v) => v.fields[what]).dissenters[0]!;
+    ctx.report('SET_METADATA_MISMATCH', {
+      path: rows[0]!.path, gfid, brick: ctx.brick(odd.brick), vars: { what, values },
+      detail: Object.fromEntries(views.map((v) => [label(v.brick), v.fields[what]])),
+    });
   }
 }
 
