@@ -67,7 +67,7 @@ export function summarizeXattrs(xattrs: XattrRecord[]): XattrSummary {
   const json: Record<string, unknown> = {};
   for (const { name, value, decoded: d } of xattrs) {
     // Raw bytes ride along, so the catalog alone can restore or compare any value.
-    json[name] = { ...(decodedToJson(d) as object), hex: value.toString('hex') };
+    json[name] = { ...decodedToJson(d), hex: value.toString('hex') };
     switch (d.kind) {
       case 'gfid': s.gfid = d.gfid; break;
       case 'ec-config': s.ecConfig = `${d.config.bricks - d.config.redundancy}+${d.config.redundancy}`; break;

@@ -142,12 +142,19 @@ export function decodeAll(raw: Array<[string, Buffer]>): XattrRecord[] {
 }
 
 /** JSON-safe view of a decoded value: bigints as decimal strings, byte names escaped. */
-export function decodedToJson(d: Decoded): unknown {
-  const plain = (v: unknown): unknown => {
-    if (typeof v === 'bigint') return v.toString();
-    if (Buffer.isBuffer(v)) return escapeName(v);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-    return v;
-  };
-  return plain(d);
+export function decodedToJson(d: Decoded): Record<string, unknown> {
+  // By kind rather than by a generic walk: the scanner converts every xattr of every entry.
+  switch (d.kind) {
+    case 'gfid2path': return { ...d, name: escapeName(d.name) };
+    case 'mdata': {
+      const t = (x: Timestamp) => ({ sec: String(x.sec), nsec: String(x.nsec) });
+      return { kind: d.kind, mdata: { flags: String(d.mdata.flags), ctime: t(d.mdata.ctime), mtime: t(d.mdata.mtime), atime: t(d.mdata.atime) } };
+    }
+    case 'ec-size': return { kind: d.kind, size: String(d.size) };
+    case 'ec-version': return { ...d, data: String(d.data), metadata: String(d.metadata) };
+    case 'ec-dirty': return { kind: d.kind, data: String(d.data), metadata: String(d.metadata) };
+    case 'shard-block-size': return { kind: d.kind, blockSize: String(d.blockSize) };
+    case 'shard-file-size': return { kind: d.kind, size: String(d.size), blocks: String(d.blocks) };
+    default: return d;
+  }
 }
