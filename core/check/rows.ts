@@ -41,11 +41,15 @@ export function isLinkto(e: Pick<EntryRow, 'type' | 'mode' | 'linkto'>): boolean
 /**
  * Entries of one brick joined with the handle their gfid names (h_* columns are NULL when
  * there is none), for ctx.pages: one statement per page instead of one lookup per entry.
+ * `columns` lists the entry columns wanted: rows are wide (the xattrs JSON), and reading
+ * columns a pass does not need costs as much as the pass.
  */
-export const ENTRIES_WITH_HANDLE = `SELECT e.*, h.type AS h_type, h.inode AS h_inode, h.nlink AS h_nlink, h.target AS h_target
+export function entriesWithHandle(columns = 'e.*'): string {
+  return `SELECT ${columns}, h.type AS h_type, h.inode AS h_inode, h.nlink AS h_nlink, h.target AS h_target
   FROM entries e LEFT JOIN handles h ON h.brick_id = e.brick_id
     AND h.bucket = substr(e.gfid, 1, 2) || '/' || substr(e.gfid, 3, 2) AND h.name = CAST(e.gfid AS BLOB)
   WHERE +e.brick_id = @brick AND e.id > @after`;
+}
 
 export interface EntryWithHandle extends EntryRow {
   h_type: string | null;

@@ -5,12 +5,12 @@ import { fragmentLength } from '../../ec/layout.ts';
 import { dataFragments } from '../../volume/layout.ts';
 import type { BrickRow } from '../../index/catalog.ts';
 import type { CheckContext } from '../context.ts';
-import { ENTRIES_WITH_HANDLE, isLinkto, nameCount, parseXattrJson, type EntryRow, type EntryWithHandle, type XattrJson } from '../rows.ts';
+import { entriesWithHandle, isLinkto, nameCount, parseXattrJson, type EntryRow, type EntryWithHandle, type XattrJson } from '../rows.ts';
 
 export function checkEntries(ctx: CheckContext): void {
   const namesOfInode = ctx.db.prepare(`SELECT parent_gfid, name FROM entries WHERE brick_id = ? AND inode = ? AND area != 'anon-inode'`);
   for (const brick of ctx.bricks) {
-    for (const e of ctx.pages<EntryWithHandle>(`${ENTRIES_WITH_HANDLE} ORDER BY e.id LIMIT @limit`, { brick: brick.id })) {
+    for (const e of ctx.pages<EntryWithHandle>(`${entriesWithHandle()} ORDER BY e.id LIMIT @limit`, { brick: brick.id })) {
       const xattrs = parseXattrJson(e.xattrs);
       const isRoot = e.path.length === 1;
       checkShapes(ctx, brick, e, xattrs, isRoot);

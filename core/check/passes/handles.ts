@@ -7,7 +7,7 @@ import { ROOT_GFID, dirHandleTarget, handleRelPath, isGfidText, parseDirHandleTa
 import { escapeName } from '../../fs/names.ts';
 import type { BrickRow } from '../../index/catalog.ts';
 import type { CheckContext } from '../context.ts';
-import { ENTRIES_WITH_HANDLE, parseXattrJson, type EntryRow, type EntryWithHandle } from '../rows.ts';
+import { entriesWithHandle, parseXattrJson, type EntryRow, type EntryWithHandle } from '../rows.ts';
 
 interface HandleRow {
   id: number;
@@ -38,7 +38,8 @@ function handleLabel(h: { bucket: string; name: Buffer }): string {
 
 /** Every entry with a gfid must have its handle, of the right kind. */
 function checkNamedEntries(ctx: CheckContext, brick: BrickRow): void {
-  const sql = `${ENTRIES_WITH_HANDLE} AND e.gfid IS NOT NULL AND e.path != x'2f' ORDER BY e.id LIMIT @limit`;
+  const columns = 'e.id, e.path, e.parent_gfid, e.name, e.type, e.inode, e.gfid';
+  const sql = `${entriesWithHandle(columns)} AND e.gfid IS NOT NULL AND e.path != x'2f' ORDER BY e.id LIMIT @limit`;
   // Hard links share one handle: a broken one is reported once, under its first name.
   const reportedInodes = new Set<number>();
   for (const e of ctx.pages<EntryWithHandle>(sql, { brick: brick.id })) {
