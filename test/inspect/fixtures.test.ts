@@ -5,7 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { setXattr } from '../../core/fs/xattr.ts';
+import { handleRelPath } from '../../core/gfid-tree/gfid.ts';
 import { fileURLToPath } from 'node:url';
 import { extractBrickArchive } from '../../core/archive/brick-archive.ts';
 import type { Finding } from '../../core/check/findings.ts';
@@ -37,6 +40,25 @@ test('dist-ec-2x2p1-linkto: linkto files are noted on every brick of their set, 
   const noted = new Set(rows.map((r) => r.split(' ')[2]));
   assert.deepEqual([...noted].sort(), [...new Set(truth.linkto!.map((l) => l.path))].sort());
   assert.equal(rows.length, truth.linkto!.length, 'one note per brick holding a linkto file');
+});
+
+test('dist-ec-2x2p1-linkto: a lost linkto leaves its file misplaced; a wrong one is stale', async () => {
+  const archive = extractBrickArchive(fileURLToPath(new URL('../../testdata/dist-ec-2x2p1-linkto.tar.gz', import.meta.url)));
+  try {
+    const truth = JSON.parse(readFileSync(archive.truthFile!, 'utf8')) as Truth;
+    // Two linkto files on set 0 whose gfid has no other name there.
+    const [lost, wrong] = truth.linkto!.filter((l) => l.brick === 0 && truth.linkto!.filter((m) => m.gfid === l.gfid).length === 3);
+    const set0 = archive.bricks.slice(0, 3);
+    for (const brick of set0) {
+      unlinkSync(join(brick, lost!.path));
+      unlinkSync(join(brick, handleRelPath(lost!.gfid)));
+      setXattr(join(brick, wrong!.path), 'trusted.glusterfs.dht.linkto', Buffer.from(`${truth.volume.name}-disperse-0\0`));
+    }
+    const rows = compact(await inspectFindings(archive.bricks, { volinfo: archive.volinfo! }), archive.bricks);
+    assert.deepEqual(problems(rows), [`DHT_MISPLACED b3 ${lost!.path}`, `DHT_MISPLACED b3 ${wrong!.path}`, `DHT_STALE_LINKTO b0 ${wrong!.path}`].sort());
+  } finally {
+    archive.remove();
+  }
 });
 
 test('ec-2p1-broken-handles: each breakage class gives exactly its findings', async () => {
