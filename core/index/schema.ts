@@ -2,7 +2,7 @@
  * The catalog's tables. Documented for admins in docs/catalog.md; keep the two in step.
  * Paths and names are BLOBs (brick names are bytes); gfids are canonical text.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,9 +54,11 @@ CREATE TABLE IF NOT EXISTS entries (
   UNIQUE (brick_id, path)
 );
 
--- Every xattr of every entry, raw, as rows (a view over the JSON column).
-CREATE VIEW IF NOT EXISTS xattrs (entry_id, name, value) AS
-  SELECT e.id, j.key, unhex(json_extract(j.value, '$.hex')) FROM entries e, json_each(e.xattrs) j;
+-- Every xattr of every entry, raw, as rows (a view over the JSON column). \`value\` needs
+-- SQLite 3.41 (unhex); \`hex\` reads anywhere, Debian 12's sqlite3 included.
+CREATE VIEW IF NOT EXISTS xattrs (entry_id, name, hex, value) AS
+  SELECT e.id, j.key, json_extract(j.value, '$.hex'), unhex(json_extract(j.value, '$.hex'))
+  FROM entries e, json_each(e.xattrs) j;
 
 CREATE TABLE IF NOT EXISTS handles (
   brick_id   INTEGER NOT NULL REFERENCES bricks(id),
