@@ -294,7 +294,8 @@ export function catalogResolver(catalog: Catalog, roots: string[] = []): Resolve
     return row;
   });
   const db = catalog.db;
-  const byGfid = db.prepare(`SELECT path, type, size, ec_size, shard_size FROM entries WHERE gfid = ? AND brick_id = ? ORDER BY path`);
+  // No ORDER BY: it would make SQLite walk the brick's (brick_id, path) index instead of the gfid index.
+  const byGfid = db.prepare(`SELECT path, type, size, ec_size, shard_size FROM entries WHERE gfid = ? AND brick_id = ?`);
   const handleOf = db.prepare(`SELECT type, nlink, size, target, gfid, xattrs FROM handles WHERE brick_id = ? AND bucket = ? AND name = ?`);
   const byPath = db.prepare(`SELECT gfid, type FROM entries WHERE path = ? AND brick_id = ?`);
   const dirPath = db.prepare(`SELECT path FROM entries WHERE gfid = ? AND brick_id = ? AND type = 'dir' LIMIT 1`).pluck();
@@ -303,7 +304,7 @@ export function catalogResolver(catalog: Catalog, roots: string[] = []): Resolve
     const root = brick.root.toString();
     const rows = byGfid.all(gfid, brick.id) as CatalogEntry[];
     const handle = handleOf.get(brick.id, `${gfid.slice(0, 2)}/${gfid.slice(2, 4)}`, Buffer.from(gfid)) as CatalogHandle | undefined;
-    const out: GfidOnBrick = { brick: root, found: rows.length > 0 || handle !== undefined, type: null, brickSize: null, size: null, names: rows.map((r) => Buffer.from(r.path)), stale: [], problems: [] };
+    const out: GfidOnBrick = { brick: root, found: rows.length > 0 || handle !== undefined, type: null, brickSize: null, size: null, names: rows.map((r) => Buffer.from(r.path)).sort(Buffer.compare), stale: [], problems: [] };
     const first = rows[0];
     if (first) {
       out.type = first.type;

@@ -91,6 +91,9 @@ const label = (rel: Buffer) => escapeName(rel);
 const isDirHandle = (h: HandleObject) => h.type === 'symlink' && h.gfid === null;
 const describeObject = (h: HandleObject) => (h.type === 'dir' ? 'a directory' : isDirHandle(h) ? `a symlink -> ${escapeName(h.target!)}` : `a ${h.type}, inode ${h.inode}`);
 
+/** Entries in path order, so the same name is always the one shown. */
+const byName = (rows: Entry[]): Entry[] => rows.sort((x, y) => Buffer.compare(x.path, y.path));
+
 function parentPath(path: Buffer): Buffer {
   const i = path.lastIndexOf(0x2f);
   return i <= 0 ? Buffer.from('/') : path.subarray(0, i);
@@ -116,6 +119,8 @@ class HandlePlanner {
   private readonly left: LeftItem[] = [];
   /** `${brick}:${path hex}` -> the gfid the set's majority gives it. */
   private readonly settled = new Map<string, { entry: Entry; gfid: string }>();
+  /** `${brick}:${gfid}` -> the entries a settlement gives that gfid. */
+  private readonly settledTo = new Map<string, Entry[]>();
   /** gfids in a split-brain no majority settles, per brick: their handles are left alone. */
   private readonly disputed = new Set<string>();
   /** `${brick}:${path hex}` of the names in such a split-brain. */
@@ -138,8 +143,10 @@ class HandlePlanner {
     this.q = {
       findings: db.prepare(`SELECT id, code, brick_id, path, gfid, detail FROM findings WHERE code IN (${HANDLE_WORK_CODES.map(() => '?').join(',')}) ORDER BY id`),
       entryAt: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE brick_id = ? AND path = ?`),
-      withGfid: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE brick_id = ? AND gfid = ? ORDER BY path`),
-      ofInode: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE brick_id = ? AND inode = ? ORDER BY path`),
+      // No ORDER BY here: it makes SQLite walk the (brick_id, path) index, all of the brick,
+      // instead of the gfid or inode index. The few rows are sorted by byName instead.
+      withGfid: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE brick_id = ? AND gfid = ?`),
+      ofInode: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE brick_id = ? AND inode = ?`),
       handleAt: db.prepare(`SELECT ${HANDLE_COLUMNS} FROM handles WHERE brick_id = ? AND bucket = ? AND name = ?`),
       handlesOfInode: db.prepare(`SELECT ${HANDLE_COLUMNS} FROM handles WHERE brick_id = ? AND inode = ?`),
       misplaced: db.prepare(`SELECT ${HANDLE_COLUMNS} FROM handles WHERE brick_id = ?
@@ -271,12 +278,13 @@ class HandlePlanner {
       this.leave(brick, code, subject, `here it is a ${entry.type}, on the bricks holding ${gfid} it is a ${holders[0]!.type}: heal decides, not a gfid fix`, key);
       return;
     }
-    const others = (this.q.withGfid.all(brick.id, gfid) as Entry[]).filter((e) => e.inode !== entry.inode);
+    const others = byName(this.q.withGfid.all(brick.id, gfid) as Entry[]).filter((e) => e.inode !== entry.inode);
     if (others.length > 0) {
       this.leave(brick, code, subject, `the set's gfid ${gfid} is already ${escapeName(others[0]!.path)}'s on this brick: giving it to this name too would make two inodes share it`, key);
       return;
     }
     this.settled.set(key, { entry, gfid });
+    this.settledTo.set(`${brick.id}:${gfid}`, [...(this.settledTo.get(`${brick.id}:${gfid}`) ?? []), entry]);
     const agreeing = holders.map((h) => escapeName(this.byId.get(h.brick_id)!.root)).join(', ');
     const abs = this.abs(brick, entry.path);
     const text = `set trusted.gfid of ${subject} to ${gfid} (was ${entry.gfid ?? 'missing'}; ${agreeing} agree)`;
@@ -299,10 +307,8 @@ class HandlePlanner {
   /** Entries of this brick that carry `gfid` once the settlements are made. */
   private namedEntries(brick: BrickRow, gfid: string): Entry[] {
     const now = (this.q.withGfid.all(brick.id, gfid) as Entry[]).filter((e) => this.effectiveGfid(brick, e) === gfid);
-    for (const [k, s] of this.settled) {
-      if (s.gfid === gfid && k.startsWith(`${brick.id}:`) && !now.some((e) => e.id === s.entry.id)) now.push(s.entry);
-    }
-    return now;
+    for (const e of this.settledTo.get(`${brick.id}:${gfid}`) ?? []) if (!now.some((n) => n.id === e.id)) now.push(e);
+    return byName(now);
   }
 
   // ---- 2. handles ----------------------------------------------------------------------
@@ -435,7 +441,7 @@ class HandlePlanner {
       }
       return this.planQuarantine(brick, 'DIR_HANDLE_DANGLING', gfid, current, 'a directory handle no directory answers to (GlusterFS would delete it)', key);
     }
-    const names = this.q.ofInode.all(brick.id, current.inode) as Entry[];
+    const names = byName(this.q.ofInode.all(brick.id, current.inode) as Entry[]);
     if (names.length > 0) {
       const carried = names.map((e) => this.effectiveGfid(brick, e));
       if (carried.some((g) => g === null || this.disputed.has(`${brick.id}:${g}`))) {
