@@ -54,7 +54,7 @@ for (const n of sizes.length > 0 ? sizes : [100_000, 400_000]) {
     console.error(`built ${count} entries in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     for (const mode of ['cold', 'warm'] as const) {
       if (mode === 'cold' && !dropCaches()) continue;
-      const inspect = measure([process.execPath, GFSCK, 'inspect', '--layout', 'disperse:2+1', brick]);
+      const inspect = measure([GFSCK, 'inspect', '--layout', 'disperse:2+1', brick]); // as installed: its shebang sets the heap cap
       if (mode === 'cold') dropCaches();
       const dump = measure(['getfattr', '-R', '-h', '-d', '-m', '.', '-e', 'hex', brick]);
       for (const [tool, m] of [['gfsck', inspect], ['getfattr', dump]] as const) {
