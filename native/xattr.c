@@ -100,33 +100,36 @@ void attr_set_free(attr_set *s) {
   s->path = NULL;
 }
 
-/* One value into *buf (grown as needed); retries while a concurrent writer grows it (ERANGE). */
+/*
+ * One value into *buf. Most values are small, so the first call guesses a size and needs no
+ * size query: one syscall instead of two per attribute. A value that does not fit (ERANGE)
+ * is sized and read again; retries while a concurrent writer grows it.
+ */
+#define FIRST_GUESS 256
 static ssize_t read_value(const char *path, const char *name, char **buf) {
-  ssize_t len = -1;
-  for (int attempt = 0; attempt < 8; attempt++) {
+  *buf = realloc(*buf, FIRST_GUESS);
+  ssize_t len = lgetxattr(path, name, *buf, FIRST_GUESS);
+  for (int attempt = 0; len < 0 && errno == ERANGE && attempt < 8; attempt++) {
     len = lgetxattr(path, name, NULL, 0);
     if (len < 0) return len;
     *buf = realloc(*buf, len > 0 ? len : 1);
     len = lgetxattr(path, name, *buf, len);
-    if (len >= 0 || errno != ERANGE) return len;
   }
   return len;
 }
 
 /* Reads every attribute; retries when a concurrent writer grows a list or value (ERANGE). */
 void attr_set_read(attr_set *s) {
-  for (int attempt = 0; attempt < 8; attempt++) {
+  /* Same guess-first scheme as read_value: the name list of a brick entry is short. */
+  s->names = realloc(s->names, 1024);
+  s->names_len = llistxattr(s->path, s->names, 1024);
+  for (int attempt = 0; s->names_len < 0 && errno == ERANGE && attempt < 8; attempt++) {
     ssize_t n = llistxattr(s->path, NULL, 0);
-    if (n < 0) { s->err = errno; s->failed_call = "llistxattr"; return; }
+    if (n < 0) break;
     s->names = realloc(s->names, n > 0 ? n : 1);
     s->names_len = llistxattr(s->path, s->names, n);
-    if (s->names_len < 0) {
-      if (errno == ERANGE) continue;
-      s->err = errno; s->failed_call = "llistxattr"; return;
-    }
-    break;
   }
-  if (s->names_len < 0) { s->err = ERANGE; s->failed_call = "llistxattr"; return; }
+  if (s->names_len < 0) { s->err = errno; s->failed_call = "llistxattr"; return; }
   size_t count = 0;
   for (ssize_t i = 0; i < s->names_len; i++) if (s->names[i] == 0) count++;
   s->values = calloc(count ? count : 1, sizeof(char *));

@@ -38,3 +38,17 @@ test('absent is null, a missing file is ENOENT, create-only refuses to overwrite
   removeXattr(file, 'trusted.x');
   assert.equal(getXattr(file, 'trusted.x'), null);
 });
+
+test('values and name lists larger than the first read are read whole', async () => {
+  const file = join(dir, 'large');
+  writeFileSync(file, '');
+  const big = Buffer.alloc(3000, 7);
+  setXattr(file, 'user.big', big);
+  const names = Array.from({ length: 60 }, (_, i) => `user.a-rather-long-attribute-name-${String(i).padStart(3, '0')}`);
+  for (const n of names) setXattr(file, n, Buffer.from(n));
+  const all = new Map(listXattrs(file));
+  assert.deepEqual(all.get('user.big'), big);
+  assert.equal(all.size, 61);
+  assert.deepEqual(new Map(await listXattrsAsync(file)), all);
+  assert.deepEqual(getXattr(file, 'user.big'), big);
+});
