@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { listXattrs } from '../fs/xattr.ts';
 import { joinPath } from '../fs/names.ts';
 import type { EntryType } from '../brick/entry.ts';
+import { GfsckError } from '../errors.ts';
 import type { RepairSession } from './session.ts';
 
 export interface LastName {
@@ -93,10 +94,32 @@ function writeNonZeroBlocks(fd: number, data: Buffer, offset: number): void {
   if (runStart >= 0) writeSync(fd, data, runStart, data.length - runStart, offset + runStart);
 }
 
+/** The records already in DIR/manifest.json; an unreadable manifest is refused, never replaced. */
+function readManifest(dir: string): AdoptRecord[] {
+  const file = join(dir, MANIFEST);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  try {
+    const records = JSON.parse(text) as unknown;
+    if (Array.isArray(records)) return records as AdoptRecord[];
+  } catch {
+    // reported below
+  }
+  throw new GfsckError('operational', `${file} is not a gfsck adopt manifest: move it away or repair it first (it lists earlier adoptions)`);
+}
+
 export class AdoptFolder {
   private readonly records: AdoptRecord[] = [];
 
-  constructor(readonly dir: string) {}
+  /** Checks the folder's manifest up front, so a bad one stops the repair before any change. */
+  constructor(readonly dir: string) {
+    readManifest(dir);
+  }
 
   /** Saves one orphan and moves its handle aside; returns its manifest record. */
   adopt(session: RepairSession, orphan: Orphan, step: string): AdoptRecord {
@@ -132,17 +155,11 @@ export class AdoptFolder {
   /** Merges the records of this run into manifest.json (a record per brick and gfid; the newest wins). */
   writeManifest(session: RepairSession): void {
     if (this.records.length === 0) return;
-    const file = join(this.dir, MANIFEST);
-    let existing: AdoptRecord[] = [];
-    try {
-      existing = JSON.parse(readFileSync(file, 'utf8')) as AdoptRecord[];
-    } catch {
-      // no manifest yet (or an unreadable one, which the journal keeps for undo)
-    }
+    const existing = readManifest(this.dir);
     const key = (r: AdoptRecord) => `${r.brick}\0${r.gfid}`;
     const merged = new Map(existing.map((r) => [key(r), r]));
     for (const r of this.records) merged.set(key(r), r);
-    session.journal.writeFile(file, Buffer.from(`${JSON.stringify([...merged.values()], null, 2)}\n`), 'write the adopt manifest');
+    session.journal.writeFile(join(this.dir, MANIFEST), Buffer.from(`${JSON.stringify([...merged.values()], null, 2)}\n`), 'write the adopt manifest');
     this.records.length = 0;
   }
 }

@@ -18,7 +18,7 @@
  * anything changed since is reported as a conflict and left alone.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, chmodSync, openSync, readFileSync, readlinkSync, renameSync, rmdirSync, symlinkSync, linkSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { getXattr, removeXattr, setXattr } from '../fs/xattr.ts';
 import { escapeName } from '../fs/names.ts';
@@ -112,17 +112,18 @@ function readFileOrNull(path: Path): Buffer | null {
   }
 }
 
-/** Replaces a small file's content atomically: a synced temp file renamed over it. */
-function replaceFile(path: Buffer, content: Buffer): void {
-  const temp = Buffer.concat([path, Buffer.from('.gfsck-tmp')]);
-  const fd = openSync(temp, 'w', 0o644);
+/**
+ * Writes a small file's whole content in place (truncate, write, fsync): the inode stays
+ * the same, so undo puts back exactly the file that was there, not a new one.
+ */
+function writeInPlace(path: Buffer, content: Buffer): void {
+  const fd = openSync(path, 'w', 0o644);
   try {
     writeSync(fd, content);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  renameSync(temp, path);
 }
 
 export class RepairJournal {
@@ -301,7 +302,7 @@ export class RepairJournal {
     const p = asBuffer(path);
     const previous = readFileOrNull(p);
     if (sameBytes(previous, content)) return;
-    this.apply(step, { op: 'write-file', path: p, value: content, previous }, () => replaceFile(p, content));
+    this.apply(step, { op: 'write-file', path: p, value: content, previous }, () => writeInPlace(p, content));
   }
 
   /** Ends a repair: marks written, journal flagged complete. */
@@ -399,7 +400,7 @@ function revert(row: ChangeRow): string | null {
       if (sameBytes(now, row.previous)) return null;
       if (!sameBytes(now, row.value)) return 'changed since the repair';
       if (row.previous === null) unlinkSync(path);
-      else replaceFile(path, row.previous);
+      else writeInPlace(path, row.previous);
       return null;
     }
   }

@@ -89,12 +89,16 @@ test('operational errors: one line, exit 8', () => {
   const used = join(root, 'used.journal');
   writeFileSync(used, '');
   mkdirSync(join(root, 'plain'), { recursive: true });
+  const badAdopt = join(root, 'bad-adopt');
+  mkdirSync(badAdopt, { recursive: true });
+  writeFileSync(join(badAdopt, 'manifest.json'), '{"torn": ');
   const cases: Array<[string[], RegExp, string?]> = [
     [['rebuild', '--handles', join(root, 'missing')], /missing: no such directory/],
     [['rebuild', '--handles', join(root, 'plain')], /not a GlusterFS brick/],
     [['rebuild', '--undo', join(root, 'nothing.journal')], /no such journal/],
     [['rebuild', '--undo', notJournal], /is not a gfsck journal/],
     [['rebuild', '--handles', '--apply', '--journal', used, ...clean.bricks], /already exists: give a new --journal file/],
+    [['rebuild', '--handles', '--adopt', badAdopt, ...clean.bricks], /manifest\.json is not a gfsck adopt manifest: move it away or repair it first/],
     [['rebuild', '--handles', ...clean.bricks], /trusted\.\* xattrs need root/, 'nobody'],
   ];
   for (const [args, pattern, user] of cases) {
