@@ -67,7 +67,7 @@ export const HANDLE_WORK_CODES: readonly ProblemCode[] = [
   'HANDLE_ORPHAN', 'HANDLE_GFID_MISMATCH', 'HANDLE_WRONG_BUCKET', 'HANDLE_BAD_NAME', 'GFID_DUPLICATE',
 ];
 
-interface FindingRow { id: number; code: ProblemCode; brick_id: number | null; path: Buffer | null; gfid: string | null; detail: string | null }
+interface FindingRow { code: ProblemCode; brick_id: number | null; path: Buffer | null; gfid: string | null; message: string; detail: string | null }
 
 interface Entry { id: number; brick_id: number; path: Buffer; parent_gfid: string | null; name: Buffer; type: EntryType; inode: number; gfid: string | null }
 
@@ -121,6 +121,8 @@ class HandlePlanner {
   private readonly settled = new Map<string, { entry: Entry; gfid: string }>();
   /** `${brick}:${gfid}` -> the entries a settlement gives that gfid. */
   private readonly settledTo = new Map<string, Entry[]>();
+  /** `${brick}:${inode}` -> the gfid written to it: hard links share one trusted.gfid. */
+  private readonly settledInodes = new Map<string, string>();
   /** gfids in a split-brain no majority settles, per brick: their handles are left alone. */
   private readonly disputed = new Set<string>();
   /** `${brick}:${path hex}` of the names in such a split-brain. */
@@ -134,14 +136,14 @@ class HandlePlanner {
   /** Keys (touched gfids, settled paths) that ended in an action or a left item. */
   private readonly answered = new Set<string>();
   private readonly doneXattrs = new Set<string>();
-  private misplacedByBrick = new Map<number, Map<string, HandleObject[]>>();
+  private readonly misplacedByBrick = new Map<number, Map<string, HandleObject[]>>();
   private readonly byId: Map<number, BrickRow>;
   private readonly q;
 
   constructor(db: Db, private readonly bricks: BrickRow[], private readonly sets: BrickSet[], private readonly adopting: boolean) {
     this.byId = new Map(bricks.map((b) => [b.id, b]));
     this.q = {
-      findings: db.prepare(`SELECT id, code, brick_id, path, gfid, detail FROM findings WHERE code IN (${HANDLE_WORK_CODES.map(() => '?').join(',')}) ORDER BY id`),
+      findings: db.prepare(`SELECT code, brick_id, path, gfid, message, detail FROM findings WHERE code IN (${HANDLE_WORK_CODES.map(() => '?').join(',')}) ORDER BY id`),
       entryAt: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE brick_id = ? AND path = ?`),
       // No ORDER BY here: it makes SQLite walk the (brick_id, path) index, all of the brick,
       // instead of the gfid or inode index. The few rows are sorted by byName instead.
@@ -210,7 +212,7 @@ class HandlePlanner {
         this.planRoot(brick!, f.code);
         return [];
       case 'HANDLE_BAD_NAME':
-        this.leave(brick, f.code, f.gfid ?? '(handle tree)', 'not named after a gfid, so not GlusterFS\'s: look at it and move it out of .glusterfs yourself');
+        this.leave(brick, f.code, '(handle tree)', `${f.message}: so not GlusterFS's; look at it and move it out of .glusterfs yourself`);
         return [];
       case 'GFID2PATH_MISSING':
         this.planGfid2pathMissing(brick!, f);
@@ -283,8 +285,16 @@ class HandlePlanner {
       this.leave(brick, code, subject, `the set's gfid ${gfid} is already ${escapeName(others[0]!.path)}'s on this brick: giving it to this name too would make two inodes share it`, key);
       return;
     }
+    const inodeKey = `${brick.id}:${entry.inode}`;
+    const already = this.settledInodes.get(inodeKey);
+    if (already !== undefined && already !== gfid) {
+      this.leave(brick, code, subject, `its inode's other names are given ${already} by the set, this one ${gfid}: hard links share one gfid, so choose by hand`, key);
+      return;
+    }
     this.settled.set(key, { entry, gfid });
     this.settledTo.set(`${brick.id}:${gfid}`, [...(this.settledTo.get(`${brick.id}:${gfid}`) ?? []), entry]);
+    if (already === gfid) return; // a hard link of an inode already given this gfid: one write serves all its names
+    this.settledInodes.set(inodeKey, gfid);
     const agreeing = holders.map((h) => escapeName(this.byId.get(h.brick_id)!.root)).join(', ');
     const abs = this.abs(brick, entry.path);
     const text = `set trusted.gfid of ${subject} to ${gfid} (was ${entry.gfid ?? 'missing'}; ${agreeing} agree)`;

@@ -229,3 +229,18 @@ test('orphans adopted across filesystems are copied with their holes', () => {
     rmSync(adoptDir, { recursive: true, force: true });
   }
 });
+
+test('a wrong gfid on an inode with two names is corrected once, for both', async () => {
+  const v = new SyntheticVolume(join(root, 'hardlinks'), 2, 1);
+  v.mkdir('/a');
+  v.file('/a/one', 500);
+  v.hardlink('/a/one', '/a/two');
+  const b0 = v.bricks[0]!;
+  setXattr(join(b0, 'a/one'), 'trusted.gfid', gfidToBytes(MADE_UP)); // one inode: both names change
+  const { status, lines } = rebuild(['--handles', '--apply', ...v.bricks]);
+  assert.equal(status, 1, JSON.stringify(lines));
+  assert.deepEqual(lines.filter((l) => l.type === 'action').map((a) => [a.status, a.code, a.subject]),
+    [['done', 'SET_GFID_MISMATCH', '/a/one']]);
+  assert.equal(getXattr(join(b0, 'a/two'), 'trusted.gfid')?.toString('hex'), v.gfidOf('/a/one').replace(/-/g, ''));
+  assert.deepEqual(await inspectFindings(v.bricks), []);
+});
