@@ -22,6 +22,11 @@ typedef struct {
   char *path;
   int with_xattrs;
   int busy;
+  /* Two-level mode (the handle tree's xx/yy buckets): the subdirectory being read. */
+  int two_levels;
+  DIR *sub;
+  char *sub_name;
+  char *sub_path;
 } scanner;
 
 typedef struct {
@@ -46,23 +51,34 @@ typedef struct {
   napi_deferred deferred;
 } batch_job;
 
+static void close_sub(scanner *s) {
+  if (s->sub) closedir(s->sub);
+  free(s->sub_name);
+  free(s->sub_path);
+  s->sub = NULL;
+  s->sub_name = NULL;
+  s->sub_path = NULL;
+}
+
 static void scanner_finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   scanner *s = data;
+  close_sub(s);
   if (s->dir) closedir(s->dir);
   free(s->path);
   free(s);
 }
 
 static napi_value open_scanner(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], result;
+  size_t argc = 3;
+  napi_value argv[3], result;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char *path = take_path(env, argv[0]);
   if (!path) return NULL;
-  bool with_xattrs = true;
+  bool with_xattrs = true, two_levels = false;
   if (argc > 1) napi_get_value_bool(env, argv[1], &with_xattrs);
+  if (argc > 2) napi_get_value_bool(env, argv[2], &two_levels);
   DIR *dir = opendir(path);
   if (!dir) {
     napi_throw(env, errno_error(env, errno, "opendir"));
@@ -73,6 +89,7 @@ static napi_value open_scanner(napi_env env, napi_callback_info info) {
   s->dir = dir;
   s->path = path;
   s->with_xattrs = with_xattrs;
+  s->two_levels = two_levels;
   CHECK(napi_create_external(env, s, scanner_finalize, NULL, &result));
   return result;
 }
@@ -86,23 +103,67 @@ static char *join(const char *dir, const char *name) {
   return p;
 }
 
-static void read_entry(scanner *s, const char *name, scan_entry *e) {
-  e->name_len = strlen(name);
+/* Reads `name` inside the open directory `dir` (path `dir_path`); reported as `shown`. */
+static void read_entry(scanner *s, DIR *dir, const char *dir_path, const char *name, const char *shown, scan_entry *e) {
+  e->name_len = strlen(shown);
   e->name = malloc(e->name_len + 1);
-  memcpy(e->name, name, e->name_len + 1);
-  if (fstatat(dirfd(s->dir), name, &e->st, AT_SYMLINK_NOFOLLOW) != 0) {
+  memcpy(e->name, shown, e->name_len + 1);
+  if (fstatat(dirfd(dir), name, &e->st, AT_SYMLINK_NOFOLLOW) != 0) {
     e->stat_err = errno;
     return;
   }
   if (S_ISLNK(e->st.st_mode)) {
     size_t cap = e->st.st_size > 0 ? (size_t)e->st.st_size + 1 : 256;
     e->target = malloc(cap);
-    e->target_len = readlinkat(dirfd(s->dir), name, e->target, cap);
+    e->target_len = readlinkat(dirfd(dir), name, e->target, cap);
     if (e->target_len < 0) e->read_err = errno;
   }
   if (s->with_xattrs) {
-    e->attrs.path = join(s->path, name);
+    e->attrs.path = join(dir_path, name);
     attr_set_read(&e->attrs);
+  }
+}
+
+static int is_dot(const char *name) {
+  return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/*
+ * Two-level mode: the entries of every subdirectory, named "sub/name": one work item reads
+ * a whole .glusterfs/xx (its 256 yy buckets) instead of one per bucket. A non-directory at
+ * the top level is reported as itself.
+ */
+static int next_two_level(scanner *s, scan_entry *e, int *err) {
+  for (;;) {
+    if (s->sub) {
+      errno = 0;
+      struct dirent *d = readdir(s->sub);
+      if (d) {
+        if (is_dot(d->d_name)) continue;
+        char *shown = join(s->sub_name, d->d_name);
+        read_entry(s, s->sub, s->sub_path, d->d_name, shown, e);
+        free(shown);
+        return 1;
+      }
+      close_sub(s);
+    }
+    errno = 0;
+    struct dirent *d = readdir(s->dir);
+    if (!d) {
+      *err = errno;
+      return 0;
+    }
+    if (is_dot(d->d_name)) continue;
+    char *sub_path = join(s->path, d->d_name);
+    DIR *sub = (d->d_type == DT_DIR || d->d_type == DT_UNKNOWN) ? opendir(sub_path) : NULL;
+    if (!sub) {
+      free(sub_path);
+      read_entry(s, s->dir, s->path, d->d_name, d->d_name, e);
+      return 1;
+    }
+    s->sub = sub;
+    s->sub_path = sub_path;
+    s->sub_name = strdup(d->d_name);
   }
 }
 
@@ -110,15 +171,21 @@ static void batch_execute(napi_env env, void *data) {
   (void)env;
   batch_job *job = data;
   job->entries = calloc(job->max, sizeof(scan_entry));
+  scanner *s = job->s;
   while (job->count < job->max) {
+    if (s->two_levels) {
+      if (!next_two_level(s, &job->entries[job->count], &job->err)) break;
+      job->count++;
+      continue;
+    }
     errno = 0;
-    struct dirent *d = readdir(job->s->dir);
+    struct dirent *d = readdir(s->dir);
     if (!d) {
       job->err = errno;
       break;
     }
-    if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0) continue;
-    read_entry(job->s, d->d_name, &job->entries[job->count++]);
+    if (is_dot(d->d_name)) continue;
+    read_entry(s, s->dir, s->path, d->d_name, d->d_name, &job->entries[job->count++]);
   }
 }
 
@@ -260,6 +327,7 @@ static napi_value close_scanner(napi_env env, napi_callback_info info) {
   scanner *s;
   CHECK(napi_get_value_external(env, argv[0], (void **)&s));
   if (s->dir && !s->busy) {
+    close_sub(s);
     closedir(s->dir);
     s->dir = NULL;
   }

@@ -188,11 +188,38 @@ class BrickScan {
     this.report(false);
   }
 
+  /**
+   * Keeps `jobs` directories in flight (p-limit), refilling from the catalog's queue as each
+   * finishes; a directory stays queued until its last batch is stored, so nothing is lost to
+   * an interruption and nothing in flight is taken twice.
+   */
   private async walkNamespace(): Promise<void> {
+    const inFlight = new Set<string>();
+    let finished: () => void = () => {};
+    let failure: unknown = null;
     for (;;) {
-      const dirs = this.stmt.nextDirs.all(this.brick.id, this.opts.jobs) as Array<{ path: Buffer; gfid: string | null }>;
-      if (dirs.length === 0) return;
-      await Promise.all(dirs.map((d) => this.scanDirectory(d.path, d.gfid)));
+      if (failure) throw failure;
+      const wanted = this.opts.jobs - inFlight.size;
+      const dirs = wanted > 0
+        ? (this.stmt.nextDirs.all(this.brick.id, this.opts.jobs + inFlight.size) as Array<{ path: Buffer; gfid: string | null }>)
+          .filter((d) => !inFlight.has(d.path.toString('latin1'))).slice(0, wanted)
+        : [];
+      if (dirs.length === 0 && inFlight.size === 0) {
+        if (failure) throw failure;
+        return;
+      }
+      const oneDone = new Promise<void>((resolve) => { finished = resolve; });
+      for (const d of dirs) {
+        const key = d.path.toString('latin1');
+        inFlight.add(key);
+        this.limit(() => this.scanDirectory(d.path, d.gfid))
+          .catch((e: unknown) => { failure ??= e; })
+          .finally(() => {
+            inFlight.delete(key);
+            finished();
+          });
+      }
+      await oneDone;
     }
   }
 
@@ -223,15 +250,10 @@ class BrickScan {
     const glusterfs = joinPath(this.root, GLUSTERFS_DIR);
     for (let hi = fromBucket; hi < 256; hi++) {
       const hh = hi.toString(16).padStart(2, '0');
-      const subBuckets = (await this.list(joinPath(glusterfs, Buffer.from(hh)), `/.glusterfs/${hh}`)).map((e) => e.name);
-      // Second-level buckets are many and mostly tiny: read them concurrently.
-      const perBucket = await Promise.all(subBuckets.map((hh2) => this.limit(async () => {
-        const bucket = `${hh}/${hh2.toString('latin1')}`;
-        const bucketDir = joinPath(glusterfs, Buffer.from(bucket, 'latin1'));
-        const handles = await this.list(bucketDir, `/.glusterfs/${bucket}`);
-        return Promise.all(handles.map((h) => this.readHandle(bucketDir, bucket, h)));
-      })));
-      const rows = perBucket.flat().filter((r) => r !== null);
+      const hiDir = joinPath(glusterfs, Buffer.from(hh));
+      // Names come back as `yy/<gfid>`: every second-level bucket of xx in one pass.
+      const found = await this.list(hiDir, `/.glusterfs/${hh}`, true);
+      const rows = (await Promise.all(found.map((e) => this.readHandle(hiDir, hh, e)))).filter((r) => r !== null);
       this.db.transaction(() => {
         for (const r of rows) this.stmt.upsertHandle.run(...r);
         this.stmt.handlesDone.run(hi + 1, this.brick.id);
@@ -241,19 +263,23 @@ class BrickScan {
     }
   }
 
-  /** Entries of a directory without their xattrs; an unreadable directory is recorded. */
-  private async list(abs: Buffer, rel: string): Promise<ScannedEntry[]> {
+  /** Entries of a directory (or of its subdirectories) without their xattrs; an unreadable directory is recorded. */
+  private async list(abs: Buffer, rel: string, twoLevels = false): Promise<ScannedEntry[]> {
     const entries: ScannedEntry[] = [];
     try {
-      for await (const batch of scanDirectory(abs, { xattrs: false, batch: DIR_BATCH })) entries.push(...batch);
+      for await (const batch of scanDirectory(abs, { xattrs: false, batch: DIR_BATCH, twoLevels })) entries.push(...batch);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.recordError(Buffer.from(rel), e, 'opendir');
     }
     return entries;
   }
 
-  private async readHandle(bucketDir: Buffer, bucket: string, e: ScannedEntry) {
-    const rel = Buffer.from(`/.glusterfs/${bucket}/${e.name.toString('latin1')}`, 'latin1');
+  /** One object of .glusterfs/xx, named `yy/<name>` (or just `<name>` if it sits in xx itself). */
+  private async readHandle(hiDir: Buffer, hh: string, e: ScannedEntry) {
+    const slash = e.name.indexOf(0x2f);
+    const bucket = slash < 0 ? hh : `${hh}/${e.name.subarray(0, slash).toString('latin1')}`;
+    const name = e.name.subarray(slash + 1);
+    const rel = Buffer.from(`/.glusterfs/${hh}/${e.name.toString('latin1')}`, 'latin1');
     if (!hasStat(e)) {
       this.recordError(rel, e.error, 'lstat');
       return null;
@@ -265,12 +291,12 @@ class BrickScan {
     let summary: XattrSummary | null = null;
     if (!known) {
       try {
-        summary = summarizeXattrs(decodeAll(await listXattrsAsync(joinPath(bucketDir, e.name))));
+        summary = summarizeXattrs(decodeAll(await listXattrsAsync(joinPath(hiDir, e.name))));
       } catch (err) {
         this.recordError(rel, err, 'llistxattr');
       }
     }
-    return [this.brick.id, bucket, e.name, st.type, st.nlink, st.inode, st.size, e.target ?? null, summary?.gfid ?? null,
+    return [this.brick.id, bucket, name, st.type, st.nlink, st.inode, st.size, e.target ?? null, summary?.gfid ?? null,
       summary?.json ?? null, this.gen];
   }
 

@@ -14,8 +14,6 @@ export interface FindingInput {
 
 export class CheckContext {
   private readonly insert;
-  /** Findings reported so far, so a pass can tell whether a check fired. */
-  reported = 0;
   private readonly byId: Map<number, BrickRow>;
 
   constructor(
@@ -39,7 +37,6 @@ export class CheckContext {
 
   report(code: ProblemCode, f: FindingInput): void {
     const problem = PROBLEMS[code];
-    this.reported += 1;
     const vars = { path: f.path ? escapeName(f.path) : '?', gfid: f.gfid ?? '?', ...f.vars };
     this.insert.run(code, problem.severity, f.brick?.id ?? null, f.path ?? null, f.gfid ?? null,
       formatMessage(problem.message, vars), formatMessage(problem.fix, vars),

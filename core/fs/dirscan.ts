@@ -75,8 +75,12 @@ function parseBatch(buf: Buffer): ScannedEntry[] {
   return entries;
 }
 
-export async function* scanDirectory(path: BrickPath, opts: { xattrs: boolean; batch?: number }): AsyncGenerator<ScannedEntry[]> {
-  const scanner = native.openScanner(path, opts.xattrs);
+/**
+ * `twoLevels`: read every subdirectory instead, naming its entries `sub/name` (the handle
+ * tree's buckets: one scanner per .glusterfs/xx rather than one per xx/yy).
+ */
+export async function* scanDirectory(path: BrickPath, opts: { xattrs: boolean; batch?: number; twoLevels?: boolean }): AsyncGenerator<ScannedEntry[]> {
+  const scanner = native.openScanner(path, opts.xattrs, opts.twoLevels ?? false);
   try {
     for (;;) {
       const batch = await native.readBatch(scanner, opts.batch ?? 256);

@@ -15,7 +15,7 @@ interface NativeModule {
   get(path: BrickPath, name: string): Buffer | null;
   set(path: BrickPath, name: string, value: Buffer, flags?: number): void;
   remove(path: BrickPath, name: string): void;
-  openScanner(path: BrickPath, withXattrs: boolean): DirScanner;
+  openScanner(path: BrickPath, withXattrs: boolean, twoLevels: boolean): DirScanner;
   /** A packed batch (see native/dirscan.c), parsed by dirscan.ts. */
   readBatch(scanner: DirScanner, max: number): Promise<Buffer | null>;
   closeScanner(scanner: DirScanner): void;

@@ -16,14 +16,14 @@ import type { EcPlan } from './ec-plan.ts';
 import { brickLabel, type BrickCopy, type VolumeShape } from './model.ts';
 
 /** User bytes decoded per block: large enough to split over worker threads, small enough to bound memory. */
-export const BLOCK_BYTES = 16 * 1024 * 1024;
+const BLOCK_BYTES = 16 * 1024 * 1024;
 /**
  * Files from this size on are decoded on worker threads. Below it one thread wins: starting
  * the workers costs about 0.7 s (each loads the codec), while one core decodes 4+2 at about
  * 2.7 GB/s and 8+4 at 1.1 GB/s, faster than the disks the fragments come from; the reads
  * and writes already run on other threads meanwhile.
  */
-export const PARALLEL_FILE_BYTES = 2 * 1024 * 1024 * 1024;
+const PARALLEL_FILE_BYTES = 2 * 1024 * 1024 * 1024;
 const HOLE_GRANULE = 4096;
 const ZEROS = new Uint8Array(HOLE_GRANULE);
 

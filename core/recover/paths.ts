@@ -30,11 +30,7 @@ export function pathComponents(path: Buffer): Buffer[] {
 
 /** Canonical form of a path typed by a user: one leading '/', no empty, '.' or '..' parts. */
 export function normalizeVolumePath(path: Buffer): Buffer {
-  return pathComponents(path[0] === SLASH ? path : Buffer.concat([Buffer.from('/'), path])).reduce(volumePath, Buffer.from('/'));
-}
-
-export function volumePath(dir: Buffer, name: Buffer): Buffer {
-  return childPath(dir, name);
+  return pathComponents(path[0] === SLASH ? path : Buffer.concat([Buffer.from('/'), path])).reduce((dir, name) => childPath(dir, name), Buffer.from('/'));
 }
 
 /** '/a/b' → '/a'; '/a' → '/'. */

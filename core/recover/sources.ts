@@ -8,10 +8,10 @@ import { lstat, readlink } from 'node:fs/promises';
 import type { Db } from '../index/catalog.ts';
 import { statFields } from '../brick/entry.ts';
 import { listXattrsAsync } from '../fs/xattr.ts';
-import { joinPath } from '../fs/names.ts';
+import { childPath, joinPath } from '../fs/names.ts';
 import { handleRelPath, parseDirHandleTarget, ROOT_GFID, SHARD_ROOT_GFID } from '../gfid-tree/gfid.ts';
 import { decodeXattr } from '../xattr/decode.ts';
-import { checkedName, pathComponents, volumePath } from './paths.ts';
+import { checkedName, pathComponents } from './paths.ts';
 import { setOf, type BrickCopy, type VolumeShape } from './model.ts';
 
 export interface CopySource {
@@ -25,7 +25,7 @@ export interface CopySource {
   pathsOfGfid(gfid: string): Promise<Buffer[]>;
 }
 
-export const shardPath = (baseGfid: string, index: number): Buffer => Buffer.from(`/.shard/${baseGfid}.${index}`);
+const shardPath = (baseGfid: string, index: number): Buffer => Buffer.from(`/.shard/${baseGfid}.${index}`);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -189,7 +189,7 @@ export class DirectSource implements CopySource {
       for (const { parentGfid, name } of await this.namesOnBrick(brick, gfid)) {
         const parent = await this.pathOfDirectory(parentGfid);
         if (parent === null) continue;
-        const path = volumePath(parent, name);
+        const path = childPath(parent, name);
         names.set(path.toString('latin1'), path);
       }
     }
@@ -230,13 +230,13 @@ export class DirectSource implements CopySource {
       chain.unshift(step.name);
       current = step.parentGfid;
     }
-    return chain.reduce((path, name) => volumePath(path, name), Buffer.from('/'));
+    return chain.reduce((path, name) => childPath(path, name), Buffer.from('/'));
   }
 
   private async lookupPath(brick: number, path: Buffer): Promise<BrickCopy | null> {
     let dir: Buffer = Buffer.from('/');
     for (const name of pathComponents(path).slice(0, -1)) {
-      dir = volumePath(dir, name);
+      dir = childPath(dir, name);
       const key = `${brick}:${dir.toString('hex')}`;
       if (this.knownDirs.has(key)) continue;
       const copy = await this.read(brick, dir);

@@ -7,7 +7,8 @@ import { ROOT_GFID, dirHandleTarget, handleRelPath, isGfidText, parseDirHandleTa
 import { escapeName } from '../../fs/names.ts';
 import type { BrickRow } from '../../index/catalog.ts';
 import type { CheckContext } from '../context.ts';
-import { entriesWithHandle, parseXattrJson, type EntryRow, type EntryWithHandle } from '../rows.ts';
+import { entriesWithHandle, nameCount, parseXattrJson, type EntryWithHandle } from '../rows.ts';
+import type { ProblemCode } from '../problems.ts';
 
 interface HandleRow {
   id: number;
@@ -38,45 +39,37 @@ function handleLabel(h: { bucket: string; name: Buffer }): string {
 
 /** Every entry with a gfid must have its handle, of the right kind. */
 function checkNamedEntries(ctx: CheckContext, brick: BrickRow): void {
-  const columns = 'e.id, e.path, e.parent_gfid, e.name, e.type, e.inode, e.gfid';
+  const columns = 'e.id, e.path, e.parent_gfid, e.name, e.type, e.inode, e.nlink, e.gfid';
   const sql = `${entriesWithHandle(columns)} AND e.gfid IS NOT NULL AND e.path != x'2f' ORDER BY e.id LIMIT @limit`;
-  // Hard links share one handle: a broken one is reported once, under its first name.
-  const reportedInodes = new Set<number>();
+  const firstName = ctx.db.prepare(`SELECT MIN(path) FROM entries WHERE brick_id = ? AND inode = ?`).pluck();
   for (const e of ctx.pages<EntryWithHandle>(sql, { brick: brick.id })) {
-    const gfid = e.gfid!;
-    if (e.type !== 'dir' && reportedInodes.has(e.inode)) continue;
-    const before = ctx.reported;
-    const handlePath = handleRelPath(gfid);
-    const h = e.h_type === null ? null : { type: e.h_type, inode: e.h_inode!, target: e.h_target };
-    const base = { brick, path: e.path, gfid };
-    if (!h) {
-      ctx.report('HANDLE_MISSING', { ...base, vars: { handle: handlePath } });
-    } else if (h.type === 'dir') {
-      ctx.report('HANDLE_IS_DIRECTORY', { ...base, vars: { handle: handlePath } });
-    } else if (e.type === 'dir') {
-      checkDirHandle(ctx, brick, e, h, handlePath);
-    } else if (h.type !== e.type) {
-      ctx.report('HANDLE_WRONG_TYPE', { ...base, vars: { handle: handlePath, found: h.type, expected: `hard link (${e.type})` } });
-    } else if (h.inode !== e.inode) {
-      ctx.report('HANDLE_WRONG_INODE', { ...base, vars: { handle: handlePath } });
-    }
-    if (e.type !== 'dir' && ctx.reported > before) reportedInodes.add(e.inode);
+    const problem = handleProblem(e);
+    if (!problem) continue;
+    // Hard links share one handle: a broken one is reported once, under the first of its names.
+    if (e.type !== 'dir' && nameCount(e) > 1 && !e.path.equals(firstName.get(brick.id, e.inode) as Buffer)) continue;
+    ctx.report(problem.code, { brick, path: e.path, gfid: e.gfid, vars: { handle: handleRelPath(e.gfid!), ...problem.vars } });
   }
 }
 
-function checkDirHandle(ctx: CheckContext, brick: BrickRow, e: EntryRow, h: { type: string; target: Buffer | null }, handlePath: string): void {
-  const base = { brick, path: e.path, gfid: e.gfid };
-  if (h.type !== 'symlink') {
-    ctx.report('HANDLE_WRONG_TYPE', { ...base, vars: { handle: handlePath, found: h.type, expected: 'symlink' } });
-    return;
-  }
-  const target = h.target!;
+/** What is wrong with the handle of a named entry, if anything. */
+function handleProblem(e: EntryWithHandle): { code: ProblemCode; vars?: Record<string, string> } | null {
+  if (e.h_type === null) return { code: 'HANDLE_MISSING' };
+  if (e.h_type === 'dir') return { code: 'HANDLE_IS_DIRECTORY' };
+  if (e.type === 'dir') return dirHandleProblem(e);
+  if (e.h_type !== e.type) return { code: 'HANDLE_WRONG_TYPE', vars: { found: e.h_type, expected: `hard link (${e.type})` } };
+  if (e.h_inode !== e.inode) return { code: 'HANDLE_WRONG_INODE' };
+  return null;
+}
+
+function dirHandleProblem(e: EntryWithHandle): { code: ProblemCode; vars?: Record<string, string> } | null {
+  if (e.h_type !== 'symlink') return { code: 'HANDLE_WRONG_TYPE', vars: { found: e.h_type!, expected: 'symlink' } };
+  const target = e.h_target!;
   const parsed = parseDirHandleTarget(target);
-  if (parsed === null || parsed === 'root') {
-    ctx.report('DIR_HANDLE_MALFORMED', { ...base, vars: { handle: handlePath, target: escapeName(target) } });
-  } else if (e.parent_gfid && !target.equals(dirHandleTarget(e.parent_gfid, e.name))) {
-    ctx.report('DIR_HANDLE_DANGLING', { ...base, vars: { handle: handlePath, target: escapeName(target) } });
+  if (parsed === null || parsed === 'root') return { code: 'DIR_HANDLE_MALFORMED', vars: { target: escapeName(target) } };
+  if (e.parent_gfid && !target.equals(dirHandleTarget(e.parent_gfid, e.name))) {
+    return { code: 'DIR_HANDLE_DANGLING', vars: { target: escapeName(target) } };
   }
+  return null;
 }
 
 /** Every object in the handle tree must be the handle of a named entry of that gfid. */
