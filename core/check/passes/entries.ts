@@ -11,20 +11,36 @@ export function checkEntries(ctx: CheckContext): void {
   const namesOfInode = ctx.db.prepare(`SELECT parent_gfid, name FROM entries WHERE brick_id = ? AND inode = ? AND area != 'anon-inode'`);
   for (const brick of ctx.bricks) {
     for (const e of ctx.pages<EntryWithHandle>(`${entriesWithHandle()} ORDER BY e.id LIMIT @limit`, { brick: brick.id })) {
-      const xattrs = parseXattrJson(e.xattrs);
       const isRoot = e.path.length === 1;
-      checkShapes(ctx, brick, e, xattrs, isRoot);
-      if (e.type !== 'dir' && e.gfid && e.area !== 'anon-inode') {
-        const names = nameCount(e) > 1
+      const names = e.type !== 'dir' && e.gfid && e.area !== 'anon-inode'
+        ? nameCount(e) > 1
           ? (namesOfInode.all(brick.id, e.inode) as Array<{ parent_gfid: string | null; name: Buffer }>)
-          : [{ parent_gfid: e.parent_gfid, name: e.name }];
-        checkGfid2path(ctx, brick, e, xattrs, names);
+          : [{ parent_gfid: e.parent_gfid, name: e.name }]
+        : null;
+      // Most entries are fine: the JSON is parsed only when a quick look says it may not be.
+      if (mayHaveXattrProblem(e, isRoot, names)) {
+        const xattrs = parseXattrJson(e.xattrs);
+        checkShapes(ctx, brick, e, xattrs, isRoot);
+        if (names) checkGfid2path(ctx, brick, e, xattrs, names);
+        checkAfr(ctx, brick, e, xattrs);
       }
       if (ctx.layout.kind === 'disperse') checkEc(ctx, brick, e);
-      checkAfr(ctx, brick, e, xattrs);
       if (isLinkto(e)) ctx.report('DHT_LINKTO', { brick, path: e.path, gfid: e.gfid, vars: { subvolume: e.linkto! } });
     }
   }
+}
+
+/**
+ * False only when the xattrs JSON certainly holds nothing to report: a gfid, no malformed
+ * value, no AFR counter, and exactly the one gfid2path key the entry's only name calls for.
+ */
+function mayHaveXattrProblem(e: EntryRow, isRoot: boolean, names: Array<{ parent_gfid: string | null; name: Buffer }> | null): boolean {
+  const json = e.xattrs;
+  if ((!isRoot && e.gfid === null) || json.includes('"kind":"malformed"') || json.includes('"trusted.afr.')) return true;
+  if (!names) return false;
+  if (names.length !== 1 || !names[0]!.parent_gfid || json.includes('"keyMatches":false')) return true;
+  const key = gfid2pathKey(gfid2pathValue(names[0]!.parent_gfid, names[0]!.name));
+  return json.split('"trusted.gfid2path.').length !== 2 || !json.includes(`"${key}":`);
 }
 
 function checkShapes(ctx: CheckContext, brick: BrickRow, e: EntryRow, xattrs: XattrJson, isRoot: boolean): void {
