@@ -12,4 +12,4 @@ export class GfsckError extends Error {
 }
 
 /** fsck(8) exit codes. */
-export const EXIT = { clean: 0, corrected: 1, uncorrected: 4, operational: 8, usage: 16 } as const;
+export const EXIT = { clean: 0, corrected: 1, uncorrected: 4, operational: 8, usage: 16, cancelled: 32 } as const;

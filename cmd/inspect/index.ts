@@ -5,7 +5,8 @@ import { inspect } from '../../core/inspect/inspect.ts';
 import { extractBrickArchive } from '../../core/archive/brick-archive.ts';
 import { EXIT } from '../../core/errors.ts';
 import { Progress } from '../shared/progress.ts';
-import { positiveInt } from '../shared/run.ts';
+import { onInterrupt, positiveInt } from '../shared/run.ts';
+import type { Catalog } from '../../core/index/catalog.ts';
 import { printJson, printText } from './report.ts';
 
 /** The bundled example: a damaged 2+1 brick set written by real GlusterFS. */
@@ -27,6 +28,13 @@ export function inspectCommand(): Command {
     .action(async (bricks: string[], flags: InspectFlags) => {
       const example = flags.example ? extractBrickArchive(EXAMPLE) : null;
       const progress = new Progress();
+      let catalog: Catalog | null = null;
+      const stopListening = onInterrupt(() => {
+        progress.done();
+        catalog?.close();
+        example?.remove();
+        return flags.db ? `the catalog ${flags.db} keeps the scan so far: rerun with --resume` : undefined;
+      });
       try {
         const result = await inspect({
           bricks: example ? example.bricks : bricks,
@@ -36,6 +44,7 @@ export function inspectCommand(): Command {
           jobs: flags.jobs,
           onProgress: (p) => progress.update((s) => `brick ${p.brick}: ${p.phase}: ${p.entries} entries, ${p.handles} handles (${Math.round(p.entries / Math.max(s, 0.001))}/s)`),
           onPass: (title) => progress.update(() => title),
+          onCatalog: (c) => { catalog = c; },
         });
         progress.done();
         const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -47,6 +56,7 @@ export function inspectCommand(): Command {
         }
         process.exitCode = result.counts.error + result.counts.warning > 0 ? EXIT.uncorrected : EXIT.clean;
       } finally {
+        stopListening();
         progress.done();
         example?.remove();
       }

@@ -28,3 +28,21 @@ export function positiveInt(name: string) {
     return n;
   };
 }
+
+/**
+ * Ctrl-C or SIGTERM: run `cleanup` (close the catalog, remove temp files), say what was
+ * kept, and exit 32 as fsck(8) does when checking is cancelled.
+ */
+export function onInterrupt(cleanup: () => string | void): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    const kept = cleanup();
+    process.stderr.write(`\ngfsck: interrupted by ${signal}${kept ? `; ${kept}` : ''}\n`);
+    process.exit(EXIT.cancelled);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}

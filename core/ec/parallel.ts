@@ -12,14 +12,16 @@ import { CHUNK_SIZE, stripeSize } from './layout.ts';
 
 /**
  * Node 20 resolves a worker's entry file before any loader hook of the worker runs, so a .ts
- * entry fails even under `--import tsx`. The worker therefore starts from this script, which
- * registers tsx and then imports the TypeScript entry. Its own flags stay empty, so tsx is
- * registered exactly once whatever this process was started with.
+ * entry fails even under `--import tsx`. Run from the sources, the worker therefore starts
+ * from a script that registers tsx and then imports the TypeScript entry; run compiled
+ * (dist/), it imports the compiled entry directly. The worker's own flags stay empty, so tsx
+ * is registered exactly once whatever this process was started with.
  */
-const WORKER_BOOTSTRAP = `
-  import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-    .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./parallel-worker.ts', import.meta.url).href)}); });
-`;
+const RUNNING_SOURCES = import.meta.url.endsWith('.ts');
+const WORKER_BOOTSTRAP = RUNNING_SOURCES
+  ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+    .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./parallel-worker.ts', import.meta.url).href)}); });`
+  : `import(${JSON.stringify(new URL('./parallel-worker.js', import.meta.url).href)});`;
 
 /** Below this much user data one thread is faster than handing work out. */
 export const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;

@@ -34,6 +34,8 @@ export interface InspectOptions {
   jobs: number;
   onProgress?: (p: ScanProgress) => void;
   onPass?: (title: string) => void;
+  /** Called once the catalog is open, so a caller can close it if interrupted. */
+  onCatalog?: (catalog: Catalog) => void;
 }
 
 export interface Inspection {
@@ -108,6 +110,7 @@ export async function inspect(opts: InspectOptions): Promise<Inspection> {
   requireRoot();
   const roots = validateBricks(opts.bricks);
   const catalog = Catalog.open(opts.db);
+  opts.onCatalog?.(catalog);
   try {
     const { bricks, layout, sets } = await scanVolume(catalog, roots, opts);
     const ctx = new CheckContext(catalog.db, bricks, sets, layout);

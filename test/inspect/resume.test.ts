@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -74,6 +74,33 @@ test('a scan killed half-way resumes with --resume and finds what a full scan fi
     assert.equal(rerun.status, 4);
     const codes = rerun.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'finding').map((f) => `${f.code} ${f.path}`);
     assert.deepEqual(codes, ['GFID2PATH_MISSING /d7/f3']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('Ctrl-C stops a scan with exit 32, says what the catalog kept, and leaves no temp files', { timeout: 60_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'gfsck-cancel-'));
+  try {
+    const v = new SyntheticVolume(join(root, 'vol'), 2, 1, 'cancel', 1);
+    for (let d = 0; d < 100; d++) {
+      v.mkdir(`/d${d}`);
+      for (let f = 0; f < 60; f++) v.file(`/d${d}/f${f}`, f);
+    }
+    const dbFile = join(root, 'kept.db');
+    const tmp = mkdtempSync(join(root, 'tmp-'));
+    const child = spawn(process.execPath, [GFSCK, 'inspect', '--jobs', '1', '--db', dbFile, v.bricks[0]!], {
+      env: { ...process.env, GFSCK_FROM_SOURCE: '1', TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    for (let i = 0; i < 2000 && (scanState(dbFile)?.entries ?? 0) < 500; i++) await sleep(5);
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.once('exit', r));
+    assert.equal(code, 32);
+    assert.match(stderr.trim(), /^gfsck: interrupted by SIGINT; the catalog .*kept\.db keeps the scan so far: rerun with --resume$/);
+    assert.equal(scanState(dbFile)?.state, 'scanning');
+    assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('gfsck-')), [], 'no temp files left behind'); // tsx keeps its cache there too
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
