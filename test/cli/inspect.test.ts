@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyntheticVolume } from '../support/synthetic-volume.ts';
-import { gfsck } from '../support/cli.ts';
+import { gfsck, assertOneLineError } from '../support/cli.ts';
 import { handleRelPath } from '../../core/gfid-tree/gfid.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'gfsck-cli-'));
@@ -13,14 +13,6 @@ const v = new SyntheticVolume(join(root, 'vol'), 2, 1);
 v.mkdir('/dir');
 v.file('/dir/file', 5000);
 test.after(() => rmSync(root, { recursive: true, force: true }));
-
-/** One line on stderr, no stack trace. */
-function assertOneLineError(stderr: string, pattern: RegExp): void {
-  const lines = stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, stderr);
-  assert.match(lines[0]!, pattern);
-  assert.doesNotMatch(stderr, /\bat .*\.ts:\d+/);
-}
 
 test('a clean set exits 0 and says so', () => {
   const r = gfsck(['inspect', ...v.bricks]);

@@ -9,7 +9,7 @@ import { lstatSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, utim
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyntheticVolume } from '../support/synthetic-volume.ts';
-import { gfsck } from '../support/cli.ts';
+import { gfsck, assertOneLineError } from '../support/cli.ts';
 import { setXattr } from '../../core/fs/xattr.ts';
 import { ROOT_GFID, gfidToBytes } from '../../core/gfid-tree/gfid.ts';
 import { parseHealInfo } from '../../core/gfid-tree/query.ts';
@@ -159,13 +159,6 @@ test('a live lookup lists no directory: it reads only handles and the names they
   readdirSync(join(v.bricks[0]!, 'a'));
   assert.notEqual(statSync(join(v.bricks[0]!, 'a')).atimeMs, 0, 'control: a listing does move the atime here');
 });
-
-/** One line on stderr, no stack trace. */
-function assertOneLineError(stderr: string, pattern: RegExp): void {
-  const lines = stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, stderr);
-  assert.match(lines[0]!, pattern);
-}
 
 test('bad input is one line on stderr with exit 16 (usage) or 8 (operational)', () => {
   const cases: Array<[string[], string | undefined, number, RegExp]> = [

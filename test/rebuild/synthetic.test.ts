@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SyntheticVolume } from '../support/synthetic-volume.ts';
-import { gfsck } from '../support/cli.ts';
+import { gfsck, assertOneLineError } from '../support/cli.ts';
 import { gfid2pathKey, gfid2pathValue } from '../../core/xattr/gfid2path.ts';
 import { ROOT_GFID } from '../../core/gfid-tree/gfid.ts';
 import { createCodec } from '../../core/ec/codec.ts';
@@ -40,13 +40,6 @@ const entry = (run: Run, path: string) => {
   assert.ok(e, `no report for ${path}: ${JSON.stringify(run.entries)}`);
   return e;
 };
-
-function assertOneLineError(stderr: string, pattern: RegExp): void {
-  const lines = stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, stderr);
-  assert.match(lines[0]!, pattern);
-  assert.doesNotMatch(stderr, /\bat .*\.ts:\d+/);
-}
 
 /** A 2+1 volume: a directory, two files with real content, a hard link and a symlink. */
 function smallVolume(name: string): { vol: SyntheticVolume; data: Record<string, Buffer> } {

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyntheticVolume } from '../support/synthetic-volume.ts';
-import { gfsck } from '../support/cli.ts';
+import { gfsck, assertOneLineError } from '../support/cli.ts';
 import { handleRelPath } from '../../core/gfid-tree/gfid.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'gfsck-rebuild-cli-'));
@@ -19,13 +19,6 @@ test.after(() => rmSync(root, { recursive: true, force: true }));
 const clean = new SyntheticVolume(join(root, 'clean'), 2, 1);
 clean.mkdir('/d');
 clean.file('/d/f', 3000);
-
-function assertOneLineError(stderr: string, pattern: RegExp): void {
-  const lines = stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, stderr);
-  assert.match(lines[0]!, pattern);
-  assert.doesNotMatch(stderr, /\bat .*\.ts:\d+/);
-}
 
 test('a clean set: nothing to do, exit 0, in a dry run and with --apply (no journal made)', () => {
   let r = gfsck(['rebuild', '--handles', ...clean.bricks]);

@@ -1,4 +1,5 @@
 /** Runs the real gfsck executable, as a user would. */
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -12,4 +13,12 @@ export function gfsck(args: string[], opts: { user?: string; input?: string } = 
     : [process.execPath, [GFSCK, ...args]];
   const r = spawnSync(cmd, argv, { encoding: 'utf8', input: opts.input, env: { ...process.env, GFSCK_DEBUG: '', GFSCK_FROM_SOURCE: process.env.GFSCK_FROM_SOURCE ?? '1' } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Bad input's contract: one line on stderr matching `pattern`, never a stack trace. */
+export function assertOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, stderr);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(stderr, /\bat .*\.[jt]s:\d+/);
 }
