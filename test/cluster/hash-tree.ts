@@ -6,36 +6,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import type { EntryType } from './truth.ts';
+import type { TruthEntry } from './truth.ts';
+import { entryType } from '../../core/brick/entry.ts';
 
-export interface TreeEntry {
-  /** `/`-rooted path relative to the walked directory. */
-  path: string;
-  type: EntryType;
-  /** Bytes for regular files, 0 otherwise. */
-  size: number;
-  sha256?: string;
-  target?: string;
-  mode: number;
-  /** Lexicographically first path of the entry's hard-link group (only when ≥ 2 names in the tree share the inode). */
-  linkGroup?: string;
+/** An entry as a client-independent walk sees it: the truth's fields, less the gfid, plus allocation. */
+export type TreeEntry = Omit<TruthEntry, 'gfid' | 'xattrs'> & {
   /** Allocated bytes (st_blocks × 512), to tell holes from data. */
   allocated: number;
   /** `dev:ino`, only meaningful within one walk. */
   inode: string;
-}
-
-export function entryType(st: BigIntStats): EntryType {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isSocket()) return 'socket';
-  if (st.isCharacterDevice()) return 'chardev';
-  return 'blockdev';
-}
+};
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -53,7 +34,7 @@ export async function hashTree(dir: string): Promise<TreeEntry[]> {
       const path = `${rel}/${name}`;
       // bigint: GlusterFS FUSE inode numbers are 64-bit gfid-derived values beyond 2^53.
       const st = await lstat(absChild, { bigint: true });
-      const type = entryType(st);
+      const type = entryType(Number(st.mode));
       const entry: TreeEntry = {
         path,
         type,

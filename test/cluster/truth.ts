@@ -2,6 +2,9 @@
  * truth.json: what a fixture archive's bricks are supposed to hold, written by the scenario
  * that made them (test/cluster/scenarios) and read by offline tests.
  */
+import type { EntryType } from '../../core/brick/entry.ts';
+
+export type { EntryType };
 
 export type VolumeType = 'disperse' | 'distributed-disperse' | 'replicate' | 'distribute';
 
@@ -34,7 +37,6 @@ export interface TruthBrick {
   stale: boolean;
 }
 
-export type EntryType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'chardev' | 'blockdev';
 
 /** One name as a client saw it through the FUSE mount. */
 export interface TruthEntry {
