@@ -1,6 +1,7 @@
 /** `gfsck inspect BRICK...`: what is wrong with these bricks, alone and compared. */
 import { Command, Option } from 'commander';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { projectRoot } from '../../core/fs/project.ts';
 import { inspect } from '../../core/inspect/inspect.ts';
 import { extractBrickArchive } from '../../core/archive/brick-archive.ts';
 import { EXIT } from '../../core/errors.ts';
@@ -10,7 +11,7 @@ import type { Catalog } from '../../core/index/catalog.ts';
 import { printJson, printText } from './report.ts';
 
 /** The bundled example: a damaged 2+1 brick set written by real GlusterFS. */
-const EXAMPLE = fileURLToPath(new URL('../../testdata/ec-2p1-broken-handles.tar.gz', import.meta.url));
+const EXAMPLE = join(projectRoot(), 'testdata', 'ec-2p1-broken-handles.tar.gz');
 
 interface InspectFlags { db?: string; resume?: boolean; layout?: string; volinfo?: string; json?: boolean; jobs: number; example?: boolean }
 

@@ -16,6 +16,7 @@ export function printText(result: Inspection, out: (line: string) => void): void
     [3, 4, 5, 6, 7]));
   out('');
   const groups = findingsByCode(catalog, EXAMPLES);
+  const position = new Map(bricks.map((b) => [b.root, `#${b.position}`]));
   if (groups.length === 0) {
     out('No problems found.');
     return;
@@ -24,7 +25,7 @@ export function printText(result: Inspection, out: (line: string) => void): void
   for (const g of groups) {
     out('');
     out(`${g.severity.toUpperCase()} ${g.code} (${g.count})   fix: ${g.examples[0]!.fix}`);
-    out(table(['brick', 'gfid', 'message'], g.examples.map((f) => [f.brick ?? '(set)', f.gfid ?? '-', f.message]))
+    out(table(['brick', 'gfid', 'message'], g.examples.map((f) => [f.brick ? position.get(f.brick)! : 'set', f.gfid ?? '-', f.message]))
       .split('\n').map((l) => `  ${l}`).join('\n'));
     if (g.count > EXAMPLES) out(`  … and ${g.count - EXAMPLES} more (--json lists all)`);
   }

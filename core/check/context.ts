@@ -31,8 +31,9 @@ export class CheckContext {
     return this.byId.get(id)!;
   }
 
+  /** How set-level messages name a brick: its position in volume order, as the report's brick table lists it. */
   brickName(b: BrickRow): string {
-    return escapeName(b.root);
+    return `#${b.position}`;
   }
 
   report(code: ProblemCode, f: FindingInput): void {

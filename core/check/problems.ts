@@ -56,7 +56,7 @@ export const PROBLEMS = {
   DHT_LINKTO: p('info', 'entries', '{path} is a DHT linkto file pointing to {subvolume}', 'none', 'normal after renames; never a data source'),
 
   // Pass 3: handle tree
-  HANDLE_MISSING: p('error', 'handles', '{path} ({gfid}) has no handle {handle}', 'rebuild-handles', 'gfsck rebuild --handles links it'),
+  HANDLE_MISSING: p('error', 'handles', '{path} has no handle {handle}', 'rebuild-handles', 'gfsck rebuild --handles links it'),
   HANDLE_WRONG_INODE: p('error', 'handles', 'handle {handle} is not the inode of {path}', 'rebuild-handles', 'gfsck rebuild --handles replaces it with a hard link of the name'),
   HANDLE_WRONG_TYPE: p('error', 'handles', 'handle {handle} of {path} is a {found}, expected a {expected}', 'rebuild-handles', 'gfsck rebuild --handles replaces it'),
   HANDLE_IS_DIRECTORY: p('error', 'handles', 'handle {handle} is a real directory: gfid access acts on it instead of {path}', 'rebuild-handles', 'gfsck rebuild --handles moves it aside and recreates the symlink'),

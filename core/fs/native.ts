@@ -1,8 +1,7 @@
 /** Loads gfsck's native module (native/*.c, built by node-gyp at npm install). */
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { projectRoot } from './project.ts';
 
 export type BrickPath = Buffer | string;
 export type RawXattrs = Array<[name: string, value: Buffer]>;
@@ -21,14 +20,4 @@ interface NativeModule {
   closeScanner(scanner: DirScanner): void;
 }
 
-function load(): NativeModule {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('gfsck: cannot find the project root (package.json)');
-    dir = up;
-  }
-  return createRequire(import.meta.url)(join(dir, 'build', 'Release', 'gfsck_native.node')) as NativeModule;
-}
-
-export const native = load();
+export const native = createRequire(import.meta.url)(join(projectRoot(), 'build', 'Release', 'gfsck_native.node')) as NativeModule;
