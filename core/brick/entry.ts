@@ -56,13 +56,19 @@ export interface XattrSummary {
   ecDirtyMeta: bigint | null;
   linkto: string | null;
   shardSize: bigint | null;
+  /** A malformed value or a non-zero AFR counter: the checks must read the JSON. */
+  suspect: boolean;
+  /** gfid2path keys present, and whether every one is the XXH64 of its value. */
+  gfid2pathKeys: string[];
+  gfid2pathKeysMatch: boolean;
   json: string;
 }
 
 export function summarizeXattrs(xattrs: XattrRecord[]): XattrSummary {
   const s: XattrSummary = {
     gfid: null, ecConfig: null, ecSize: null, ecVersionData: null, ecVersionMeta: null, ecHealing: false,
-    ecDirtyData: null, ecDirtyMeta: null, linkto: null, shardSize: null, json: '',
+    ecDirtyData: null, ecDirtyMeta: null, linkto: null, shardSize: null, suspect: false, gfid2pathKeys: [],
+    gfid2pathKeysMatch: true, json: '',
   };
   const json: Record<string, unknown> = {};
   for (const { name, value, decoded: d } of xattrs) {
@@ -76,6 +82,14 @@ export function summarizeXattrs(xattrs: XattrRecord[]): XattrSummary {
       case 'ec-dirty': s.ecDirtyData = d.data; s.ecDirtyMeta = d.metadata; break;
       case 'dht-linkto': s.linkto = d.subvolume; break;
       case 'shard-file-size': s.shardSize = d.size; break;
+      case 'malformed': s.suspect = true; break;
+      case 'afr-dirty': case 'afr-pending':
+        if (d.counters.data !== 0 || d.counters.metadata !== 0 || d.counters.entry !== 0) s.suspect = true;
+        break;
+      case 'gfid2path':
+        s.gfid2pathKeys.push(name);
+        s.gfid2pathKeysMatch &&= d.keyMatches;
+        break;
     }
   }
   s.json = JSON.stringify(json);

@@ -12,6 +12,7 @@ import { listXattrs, listXattrsAsync } from '../fs/xattr.ts';
 import { hasStat, scanDirectory, type ScannedEntry } from '../fs/dirscan.ts';
 import { childPath, joinPath } from '../fs/names.ts';
 import { decodeAll } from '../xattr/decode.ts';
+import { gfid2pathKey, gfid2pathValue } from '../xattr/gfid2path.ts';
 import { statFields, summarizeXattrs, type StatFields, type XattrSummary } from './entry.ts';
 import type { BrickRow, Catalog } from '../index/catalog.ts';
 import { areaOf } from './areas.ts';
@@ -67,22 +68,22 @@ class BrickScan {
       upsert: db.prepare(`
         INSERT INTO entries (brick_id, path, parent_gfid, name, area, type, mode, uid, gid, size, blocks, mtime_ns, ctime_ns,
           nlink, inode, target, gfid, ec_config, ec_size, ec_version_data, ec_version_meta, ec_healing, ec_dirty_data,
-          ec_dirty_meta, linkto, shard_size, xattrs, scan_gen)
+          ec_dirty_meta, linkto, shard_size, xattr_suspect, g2p_own, xattrs, scan_gen)
         VALUES (@brick_id, @path, @parent_gfid, @name, @area, @type, @mode, @uid, @gid, @size, @blocks, @mtime_ns, @ctime_ns,
           @nlink, @inode, @target, @gfid, @ec_config, @ec_size, @ec_version_data, @ec_version_meta, @ec_healing, @ec_dirty_data,
-          @ec_dirty_meta, @linkto, @shard_size, @xattrs, @scan_gen)
+          @ec_dirty_meta, @linkto, @shard_size, @xattr_suspect, @g2p_own, @xattrs, @scan_gen)
         ON CONFLICT (brick_id, path) DO UPDATE SET parent_gfid = excluded.parent_gfid, name = excluded.name, area = excluded.area,
           type = excluded.type, mode = excluded.mode, uid = excluded.uid, gid = excluded.gid, size = excluded.size,
           blocks = excluded.blocks, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, nlink = excluded.nlink,
           inode = excluded.inode, target = excluded.target, gfid = excluded.gfid, ec_config = excluded.ec_config,
           ec_size = excluded.ec_size, ec_version_data = excluded.ec_version_data, ec_version_meta = excluded.ec_version_meta,
           ec_healing = excluded.ec_healing, ec_dirty_data = excluded.ec_dirty_data, ec_dirty_meta = excluded.ec_dirty_meta,
-          linkto = excluded.linkto, shard_size = excluded.shard_size, xattrs = excluded.xattrs, scan_gen = excluded.scan_gen`),
+          linkto = excluded.linkto, shard_size = excluded.shard_size, xattr_suspect = excluded.xattr_suspect,
+          g2p_own = excluded.g2p_own, xattrs = excluded.xattrs, scan_gen = excluded.scan_gen`),
       enqueue: db.prepare(`INSERT OR REPLACE INTO walk_queue (brick_id, path, gfid) VALUES (?, ?, ?)`),
       dequeue: db.prepare(`DELETE FROM walk_queue WHERE brick_id = ? AND path = ?`),
       nextDirs: db.prepare(`SELECT path, gfid FROM walk_queue WHERE brick_id = ? LIMIT ?`),
       scanError: db.prepare(`INSERT OR REPLACE INTO scan_errors (brick_id, path, syscall, code, scan_gen) VALUES (?, ?, ?, ?, ?)`),
-      inodeKnown: db.prepare(`SELECT 1 FROM entries WHERE brick_id = ? AND inode = ? LIMIT 1`).pluck(),
       upsertHandle: db.prepare(`
         INSERT OR REPLACE INTO handles (brick_id, bucket, name, type, nlink, inode, size, target, gfid, xattrs, scan_gen)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -113,6 +114,7 @@ class BrickScan {
     this.db.exec(ENTRY_INDEXES);
     this.progress.phase = 'handles';
     await this.walkHandles(handlesFrom);
+    await this.readUnnamedHandles();
     this.progress.phase = 'indices';
     await this.walkHealIndices();
     this.db.transaction(() => {
@@ -179,7 +181,8 @@ class BrickScan {
           mtime_ns: r.stat.mtimeNs, ctime_ns: r.stat.ctimeNs, nlink: r.stat.nlink, inode: r.stat.inode, target: r.target,
           gfid: s.gfid, ec_config: s.ecConfig, ec_size: s.ecSize, ec_version_data: s.ecVersionData,
           ec_version_meta: s.ecVersionMeta, ec_healing: s.ecHealing ? 1 : 0, ec_dirty_data: s.ecDirtyData,
-          ec_dirty_meta: s.ecDirtyMeta, linkto: s.linkto, shard_size: s.shardSize, xattrs: s.json, scan_gen: gen,
+          ec_dirty_meta: s.ecDirtyMeta, linkto: s.linkto, shard_size: s.shardSize, xattr_suspect: s.suspect ? 1 : 0,
+          g2p_own: ownGfid2path(r, s) ? 1 : 0, xattrs: s.json, scan_gen: gen,
         });
       }
       if (r.stat.type === 'dir') stmt.enqueue.run(brick.id, r.path, gfid);
@@ -253,7 +256,7 @@ class BrickScan {
       const hiDir = joinPath(glusterfs, Buffer.from(hh));
       // Names come back as `yy/<gfid>`: every second-level bucket of xx in one pass.
       const found = await this.list(hiDir, `/.glusterfs/${hh}`, true);
-      const rows = (await Promise.all(found.map((e) => this.readHandle(hiDir, hh, e)))).filter((r) => r !== null);
+      const rows = found.map((e) => this.handleRow(hh, e)).filter((r) => r !== null);
       this.db.transaction(() => {
         for (const r of rows) this.stmt.upsertHandle.run(...r);
         this.stmt.handlesDone.run(hi + 1, this.brick.id);
@@ -275,30 +278,43 @@ class BrickScan {
   }
 
   /** One object of .glusterfs/xx, named `yy/<name>` (or just `<name>` if it sits in xx itself). */
-  private async readHandle(hiDir: Buffer, hh: string, e: ScannedEntry) {
+  /** One object of .glusterfs/xx, named `yy/<name>` (or just `<name>` if it sits in xx itself). */
+  private handleRow(hh: string, e: ScannedEntry) {
     const slash = e.name.indexOf(0x2f);
     const bucket = slash < 0 ? hh : `${hh}/${e.name.subarray(0, slash).toString('latin1')}`;
-    const name = e.name.subarray(slash + 1);
-    const rel = Buffer.from(`/.glusterfs/${hh}/${e.name.toString('latin1')}`, 'latin1');
     if (!hasStat(e)) {
-      this.recordError(rel, e.error, 'lstat');
+      this.recordError(Buffer.from(`/.glusterfs/${hh}/${e.name.toString('latin1')}`, 'latin1'), e.error, 'lstat');
       return null;
     }
     const st = statFields(e);
-    // A handle of a named inode shares its xattrs with the name; read only the others
-    // (orphans, symlink handles, stray directories), whose gfid2path tells their story.
-    const known = st.type !== 'dir' && st.type !== 'symlink' && this.stmt.inodeKnown.get(this.brick.id, st.inode) === 1;
-    let summary: XattrSummary | null = null;
-    if (!known) {
-      try {
-        summary = summarizeXattrs(decodeAll(await listXattrsAsync(joinPath(hiDir, e.name))));
-      } catch (err) {
-        this.recordError(rel, err, 'llistxattr');
-      }
-    }
-    return [this.brick.id, bucket, name, st.type, st.nlink, st.inode, st.size, e.target ?? null, summary?.gfid ?? null,
-      summary?.json ?? null, this.gen];
+    return [this.brick.id, bucket, e.name.subarray(slash + 1), st.type, st.nlink, st.inode, st.size, e.target ?? null, null, null, this.gen];
   }
+
+  /**
+   * A handle of a named inode shares its xattrs with the name. The others (orphans, symlink
+   * handles, stray directories) are read once the whole tree is listed, found by one query
+   * rather than one lookup per handle: their gfid2path tells where an orphan came from.
+   */
+  private async readUnnamedHandles(): Promise<void> {
+    const rows = this.db.prepare(`SELECT rowid AS id, bucket, name FROM handles h WHERE brick_id = @brick AND xattrs IS NULL
+      AND (type IN ('symlink', 'dir') OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.brick_id = h.brick_id AND e.inode = h.inode))`)
+      .all({ brick: this.brick.id }) as Array<{ id: number; bucket: string; name: Buffer }>;
+    const update = this.db.prepare(`UPDATE handles SET gfid = ?, xattrs = ? WHERE rowid = ?`);
+    const glusterfs = joinPath(this.root, GLUSTERFS_DIR);
+    const read = await Promise.all(rows.map((h) => this.limit(async () => {
+      const abs = joinPath(joinPath(glusterfs, Buffer.from(h.bucket, 'latin1')), h.name);
+      try {
+        return { id: h.id, summary: summarizeXattrs(decodeAll(await listXattrsAsync(abs))) };
+      } catch (err) {
+        this.recordError(Buffer.concat([Buffer.from(`/.glusterfs/${h.bucket}/`, 'latin1'), h.name]), err, 'llistxattr');
+        return null;
+      }
+    })));
+    this.db.transaction(() => {
+      for (const r of read) if (r) update.run(r.summary.gfid, r.summary.json, r.id);
+    })();
+  }
+
 
   private async walkHealIndices(): Promise<void> {
     const indices = joinPath(this.root, Buffer.from('.glusterfs/indices'));
@@ -332,3 +348,9 @@ class BrickScan {
 }
 
 const GLUSTERFS_DIR = Buffer.from('.glusterfs');
+
+/** Exactly one gfid2path, keyed right, and the one this name calls for: pass 2 can skip the entry's JSON. */
+function ownGfid2path(r: ReadEntry, s: XattrSummary): boolean {
+  if (s.gfid2pathKeys.length !== 1 || !s.gfid2pathKeysMatch || r.parentGfid === null) return false;
+  return s.gfid2pathKeys[0] === gfid2pathKey(gfid2pathValue(r.parentGfid, r.name));
+}

@@ -30,6 +30,8 @@ export interface EntryRow {
   ec_dirty_data: number | null;
   ec_dirty_meta: number | null;
   linkto: string | null;
+  xattr_suspect: number;
+  g2p_own: number;
   xattrs: string;
 }
 

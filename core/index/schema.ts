@@ -2,7 +2,7 @@
  * The catalog's tables. Documented for admins in docs/catalog.md; keep the two in step.
  * Paths and names are BLOBs (brick names are bytes); gfids are canonical text.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS entries (
   ec_dirty_meta INTEGER,
   linkto      TEXT,                       -- trusted.glusterfs.dht.linkto subvolume
   shard_size  INTEGER,                    -- logical size of a sharded file
+  xattr_suspect INTEGER NOT NULL,         -- 1: a malformed value or a non-zero AFR counter
+  g2p_own     INTEGER NOT NULL,           -- 1: exactly one gfid2path, the one this name calls for
   xattrs      TEXT NOT NULL,              -- JSON: every xattr decoded, with its raw bytes as "hex"
   scan_gen    INTEGER NOT NULL,
   UNIQUE (brick_id, path)

@@ -7,19 +7,25 @@ import type { BrickRow } from '../../index/catalog.ts';
 import type { CheckContext } from '../context.ts';
 import { entriesWithHandle, isLinkto, nameCount, parseXattrJson, type EntryRow, type EntryWithHandle, type XattrJson } from '../rows.ts';
 
+/** Every column pass 2 reads but the xattrs JSON, fetched only for the entries that need it. */
+const COLUMNS = `e.id, e.brick_id, e.path, e.parent_gfid, e.name, e.area, e.type, e.mode, e.size, e.nlink, e.inode, e.gfid,
+  e.ec_config, e.ec_size, e.ec_version_data, e.ec_version_meta, e.ec_healing, e.ec_dirty_data, e.ec_dirty_meta, e.linkto,
+  e.xattr_suspect, e.g2p_own`;
+
 export function checkEntries(ctx: CheckContext): void {
+  const xattrsOf = ctx.db.prepare(`SELECT xattrs FROM entries WHERE id = ?`).pluck();
   const namesOfInode = ctx.db.prepare(`SELECT parent_gfid, name FROM entries WHERE brick_id = ? AND inode = ? AND area != 'anon-inode'`);
   for (const brick of ctx.bricks) {
-    for (const e of ctx.pages<EntryWithHandle>(`${entriesWithHandle()} ORDER BY e.id LIMIT @limit`, { brick: brick.id })) {
+    for (const e of ctx.pages<EntryWithHandle>(`${entriesWithHandle(COLUMNS)} ORDER BY e.id LIMIT @limit`, { brick: brick.id })) {
       const isRoot = e.path.length === 1;
       const names = e.type !== 'dir' && e.gfid && e.area !== 'anon-inode'
         ? nameCount(e) > 1
           ? (namesOfInode.all(brick.id, e.inode) as Array<{ parent_gfid: string | null; name: Buffer }>)
           : [{ parent_gfid: e.parent_gfid, name: e.name }]
         : null;
-      // Most entries are fine: the JSON is parsed only when a quick look says it may not be.
+      // Most entries are fine: the JSON is read only when the scan's flags say it may not be.
       if (mayHaveXattrProblem(e, isRoot, names)) {
-        const xattrs = parseXattrJson(e.xattrs);
+        const xattrs = parseXattrJson(xattrsOf.get(e.id) as string);
         checkShapes(ctx, brick, e, xattrs, isRoot);
         if (names) checkGfid2path(ctx, brick, e, xattrs, names);
         checkAfr(ctx, brick, e, xattrs);
@@ -31,16 +37,13 @@ export function checkEntries(ctx: CheckContext): void {
 }
 
 /**
- * False only when the xattrs JSON certainly holds nothing to report: a gfid, no malformed
- * value, no AFR counter, and exactly the one gfid2path key the entry's only name calls for.
+ * False only when the xattrs certainly hold nothing to report: a gfid, no malformed value,
+ * no AFR counter, and exactly the one gfid2path key the entry's only name calls for (the
+ * scan records the last two as flags).
  */
 function mayHaveXattrProblem(e: EntryRow, isRoot: boolean, names: Array<{ parent_gfid: string | null; name: Buffer }> | null): boolean {
-  const json = e.xattrs;
-  if ((!isRoot && e.gfid === null) || json.includes('"kind":"malformed"') || json.includes('"trusted.afr.')) return true;
-  if (!names) return false;
-  if (names.length !== 1 || !names[0]!.parent_gfid || json.includes('"keyMatches":false')) return true;
-  const key = gfid2pathKey(gfid2pathValue(names[0]!.parent_gfid, names[0]!.name));
-  return json.split('"trusted.gfid2path.').length !== 2 || !json.includes(`"${key}":`);
+  if ((!isRoot && e.gfid === null) || e.xattr_suspect) return true;
+  return names !== null && (names.length !== 1 || !e.g2p_own);
 }
 
 function checkShapes(ctx: CheckContext, brick: BrickRow, e: EntryRow, xattrs: XattrJson, isRoot: boolean): void {
