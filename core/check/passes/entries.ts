@@ -12,11 +12,29 @@ const COLUMNS = `e.id, e.brick_id, e.path, e.parent_gfid, e.name, e.area, e.type
   e.ec_config, e.ec_size, e.ec_version_data, e.ec_version_meta, e.ec_healing, e.ec_dirty_data, e.ec_dirty_meta, e.linkto,
   e.xattr_suspect, e.g2p_own`;
 
+/**
+ * The entries that may give a finding, as SQL, so SQLite skips the healthy majority without
+ * handing it to JavaScript. A superset: the checks below decide. The xattr flags come from
+ * the scan; the EC terms mirror checkEc (the fragment length of ec.size on a stripe of
+ * @stripe bytes, cast: JavaScript numbers bind as REAL, and REAL division does not round); the gfid2path term is nameCount() > 1 or a gfid2path the name does not
+ * call for.
+ */
+const MAY_HAVE_A_FINDING = `e.xattr_suspect OR (e.gfid IS NULL AND e.path != x'2f') OR e.linkto IS NOT NULL
+  OR (e.type != 'dir' AND e.gfid IS NOT NULL AND e.area != 'anon-inode'
+      AND (NOT e.g2p_own OR e.nlink - (h.inode IS NOT NULL AND h.inode = e.inode) > 1))
+  OR (@disperse AND (e.ec_healing OR COALESCE(e.ec_dirty_data, 0) != 0 OR COALESCE(e.ec_dirty_meta, 0) != 0
+      OR (e.type = 'file' AND e.area != 'anon-inode' AND (e.ec_config IS NULL OR e.ec_size IS NULL
+          OR e.ec_version_data IS NULL OR e.ec_config != @config
+          OR e.size != 512 * ((e.ec_size + CAST(@stripe AS INTEGER) - 1) / CAST(@stripe AS INTEGER))))))`;
+
 export function checkEntries(ctx: CheckContext): void {
   const xattrsOf = ctx.db.prepare(`SELECT xattrs FROM entries WHERE id = ?`).pluck();
   const namesOfInode = ctx.db.prepare(`SELECT parent_gfid, name FROM entries WHERE brick_id = ? AND inode = ? AND area != 'anon-inode'`);
+  const k = dataFragments(ctx.layout);
+  const sql = `${entriesWithHandle(COLUMNS)} AND (${MAY_HAVE_A_FINDING}) ORDER BY e.id LIMIT @limit`;
+  const params = { disperse: ctx.layout.kind === 'disperse' ? 1 : 0, config: `${k}+${ctx.layout.redundancy}`, stripe: 512 * k };
   for (const brick of ctx.bricks) {
-    for (const e of ctx.pages<EntryWithHandle>(`${entriesWithHandle(COLUMNS)} ORDER BY e.id LIMIT @limit`, { brick: brick.id })) {
+    for (const e of ctx.pages<EntryWithHandle>(sql, { ...params, brick: brick.id })) {
       const isRoot = e.path.length === 1;
       const names = e.type !== 'dir' && e.gfid && e.area !== 'anon-inode'
         ? nameCount(e) > 1

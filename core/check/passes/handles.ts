@@ -38,9 +38,20 @@ function handleLabel(h: { bucket: string; name: Buffer }): string {
 }
 
 /** Every entry with a gfid must have its handle, of the right kind. */
+/**
+ * Entries whose handle is not what it should be, as SQL (a superset; handleProblem decides):
+ * no handle, a directory, or for a directory a target other than its parent's handle path
+ * and its name, for anything else another type or inode.
+ */
+const HANDLE_MAY_BE_WRONG = `h.type IS NULL OR h.type = 'dir'
+  OR (e.type = 'dir' AND (h.type != 'symlink' OR e.parent_gfid IS NULL OR h.target != CAST('../../' || substr(e.parent_gfid, 1, 2)
+      || '/' || substr(e.parent_gfid, 3, 2) || '/' || e.parent_gfid || '/' AS BLOB) || e.name))
+  OR (e.type != 'dir' AND (h.type != e.type OR h.inode != e.inode))`;
+
 function checkNamedEntries(ctx: CheckContext, brick: BrickRow): void {
   const columns = 'e.id, e.path, e.parent_gfid, e.name, e.type, e.inode, e.nlink, e.gfid';
-  const sql = `${entriesWithHandle(columns)} AND e.gfid IS NOT NULL AND e.path != x'2f' ORDER BY e.id LIMIT @limit`;
+  const sql = `${entriesWithHandle(columns)} AND e.gfid IS NOT NULL AND e.path != x'2f' AND (${HANDLE_MAY_BE_WRONG})
+    ORDER BY e.id LIMIT @limit`;
   const firstName = ctx.db.prepare(`SELECT MIN(path) FROM entries WHERE brick_id = ? AND inode = ?`).pluck();
   for (const e of ctx.pages<EntryWithHandle>(sql, { brick: brick.id })) {
     const problem = handleProblem(e);
@@ -73,11 +84,25 @@ function dirHandleProblem(e: EntryWithHandle): { code: ProblemCode; vars?: Recor
 }
 
 /** Every object in the handle tree must be the handle of a named entry of that gfid. */
+/**
+ * Handles that may be wrong, as SQL (a superset; the loop below decides): a name that is not
+ * a gfid in its own bucket, a directory or directory-like handle no entry names by gfid, or
+ * a non-directory whose inode no entry holds under that gfid.
+ */
+const HANDLE_TREE_MAY_BE_WRONG = `length(name) != 36
+  OR bucket != substr(CAST(name AS TEXT), 1, 2) || '/' || substr(CAST(name AS TEXT), 3, 2)
+  OR ((type = 'dir' OR (type = 'symlink' AND gfid IS NULL))
+      AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.brick_id = handles.brick_id AND e.gfid = CAST(handles.name AS TEXT)))
+  OR (type != 'dir' AND NOT (type = 'symlink' AND gfid IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.brick_id = handles.brick_id AND e.inode = handles.inode
+                      AND e.gfid = CAST(handles.name AS TEXT)))`;
+
 function checkHandleTree(ctx: CheckContext, brick: BrickRow): void {
   const namesOfInode = ctx.db.prepare(`SELECT path, gfid FROM entries WHERE brick_id = ? AND inode = ?`);
   // Named entries of a gfid were checked from their side; this side reports only handles nobody names.
   const namedTypes = ctx.db.prepare(`SELECT DISTINCT type FROM entries WHERE brick_id = ? AND gfid = ?`).pluck();
-  const sql = `SELECT ${HANDLE_COLUMNS} FROM handles WHERE +brick_id = @brick AND rowid > @after ORDER BY rowid LIMIT @limit`;
+  const sql = `SELECT ${HANDLE_COLUMNS} FROM handles WHERE +brick_id = @brick AND rowid > @after AND (${HANDLE_TREE_MAY_BE_WRONG})
+    ORDER BY rowid LIMIT @limit`;
   for (const h of ctx.pages<HandleRow>(sql, { brick: brick.id })) {
     const label = handleLabel(h);
     const name = h.name.toString('latin1');
