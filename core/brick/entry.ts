@@ -1,7 +1,7 @@
 /** One inode on a brick as the catalog records it: stat, decoded xattrs, derived EC/DHT fields. */
 import { constants, type BigIntStats } from 'node:fs';
 import type { StattedEntry } from '../fs/dirscan.ts';
-import { decodedToJson, type XattrRecord } from '../xattr/decode.ts';
+import { decodedJsonText, type XattrRecord } from '../xattr/decode.ts';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'chardev' | 'blockdev';
 
@@ -70,10 +70,10 @@ export function summarizeXattrs(xattrs: XattrRecord[]): XattrSummary {
     ecDirtyData: null, ecDirtyMeta: null, linkto: null, shardSize: null, suspect: false, gfid2pathKeys: [],
     gfid2pathKeysMatch: true, json: '',
   };
-  const json: Record<string, unknown> = {};
+  const json: string[] = [];
   for (const { name, value, decoded: d } of xattrs) {
     // Raw bytes ride along, so the catalog alone can restore or compare any value.
-    json[name] = { ...decodedToJson(d), hex: value.toString('hex') };
+    json.push(`${JSON.stringify(name)}:${decodedJsonText(d, value.toString('hex'))}`);
     switch (d.kind) {
       case 'gfid': s.gfid = d.gfid; break;
       case 'ec-config': s.ecConfig = `${d.config.bricks - d.config.redundancy}+${d.config.redundancy}`; break;
@@ -92,7 +92,7 @@ export function summarizeXattrs(xattrs: XattrRecord[]): XattrSummary {
         break;
     }
   }
-  s.json = JSON.stringify(json);
+  s.json = `{${json.join(',')}}`;
   return s;
 }
 

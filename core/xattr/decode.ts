@@ -158,3 +158,43 @@ export function decodedToJson(d: Decoded): Record<string, unknown> {
     default: return d;
   }
 }
+
+/**
+ * The same view as decodedToJson, as JSON text with the raw bytes appended as `hex`. The
+ * scanner writes this for every xattr of every entry, so it is built from templates rather
+ * than by allocating the object and stringifying it. Free text goes through JSON.stringify.
+ */
+export function decodedJsonText(d: Decoded, hex: string): string {
+  const q = JSON.stringify;
+  const t = (x: Timestamp) => `{"sec":"${x.sec}","nsec":"${x.nsec}"}`;
+  const c = (x: AfrCounters) => `{"data":${x.data},"metadata":${x.metadata},"entry":${x.entry}}`;
+  let body: string;
+  switch (d.kind) {
+    case 'gfid': case 'volume-id': body = `"gfid":"${d.gfid}"`; break;
+    case 'gfid2path':
+      body = `"parentGfid":"${d.parentGfid}","name":${q(escapeName(d.name))},"keyMatches":${d.keyMatches},"expectedKey":${q(d.expectedKey)}`;
+      break;
+    case 'mdata':
+      body = `"mdata":{"flags":"${d.mdata.flags}","ctime":${t(d.mdata.ctime)},"mtime":${t(d.mdata.mtime)},"atime":${t(d.mdata.atime)}}`;
+      break;
+    case 'dht-layout': body = `"commit":${d.commit},"hashType":${d.hashType},"start":${d.start},"stop":${d.stop}`; break;
+    case 'dht-mds': case 'dht-commithash': body = `"value":${d.value}`; break;
+    case 'dht-linkto': body = `"subvolume":${q(d.subvolume)}`; break;
+    case 'afr-pending': body = `"volume":${q(d.volume)},"client":${d.client},"counters":${c(d.counters)}`; break;
+    case 'afr-dirty': body = `"counters":${c(d.counters)}`; break;
+    case 'ec-config': {
+      const x = d.config;
+      body = `"config":{"version":${x.version},"algorithm":${x.algorithm},"wordSize":${x.wordSize},"bricks":${x.bricks},"redundancy":${x.redundancy},"chunkSize":${x.chunkSize}}`;
+      break;
+    }
+    case 'ec-size': body = `"size":"${d.size}"`; break;
+    case 'ec-version': body = `"data":"${d.data}","metadata":"${d.metadata}","healing":${d.healing},"legacy":${d.legacy}`; break;
+    case 'ec-dirty': body = `"data":"${d.data}","metadata":"${d.metadata}"`; break;
+    case 'shard-block-size': body = `"blockSize":"${d.blockSize}"`; break;
+    case 'shard-file-size': body = `"size":"${d.size}","blocks":"${d.blocks}"`; break;
+    case 'pgfid': body = `"parentGfid":"${d.parentGfid}","links":${d.links}`; break;
+    case 'malformed': body = `"reason":${q(d.reason)}`; break;
+    case 'raw': body = ''; break;
+  }
+  return `{"kind":"${d.kind}"${body ? `,${body}` : ''},"hex":"${hex}"}`;
+}

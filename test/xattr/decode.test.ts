@@ -82,3 +82,24 @@ test('wrong lengths and shapes are malformed, never a crash', () => {
   }
   assert.equal(decodeXattr('user.comment', Buffer.from('hello')).kind, 'raw');
 });
+
+test('the scanner\'s JSON text is the JSON-safe view plus the raw bytes', async () => {
+  const { decodedJsonText, decodedToJson } = await import('../../core/xattr/decode.ts');
+  const samples: Array<[string, string]> = [
+    ['trusted.gfid', '035e31faeb0a431a8d46876f553b518d'], ['trusted.glusterfs.volume-id', 'a12f7694d55e40c58c174a6c20dc8ec2'],
+    ['trusted.gfid2path.d16e15bafe6e4256', Buffer.from('00000000-0000-0000-0000-000000000001/fi"le\\1').toString('hex')],
+    ['trusted.glusterfs.mdata', '01' + '00'.repeat(8) + '000000006b012ce9000000001908246b'.repeat(3)],
+    ['trusted.glusterfs.dht', '000000010000000000000000ffffffff'], ['trusted.glusterfs.dht.mds', '00000000'],
+    ['trusted.glusterfs.dht.commithash', '0000002a'], ['trusted.glusterfs.dht.linkto', '6464766f6c2d64697370657273652d3100'],
+    ['trusted.afr.vol"x-client-2', '000000010000000000000000'], ['trusted.afr.dirty', 'ffffffff0000000000000002'],
+    ['trusted.ec.config', '0000080301000200'], ['trusted.ec.size', '0000000016540000'],
+    ['trusted.ec.version', '40000000000000020000000000000002'], ['trusted.ec.dirty', '00000000000000020000000000000002'],
+    ['trusted.glusterfs.shard.block-size', '0000000000400000'],
+    ['trusted.glusterfs.shard.file-size', '0000000000d00000000000000000000000000000000068000000000000000000'],
+    ['trusted.pgfid.00000000-0000-0000-0000-000000000001', '00000002'], ['trusted.ec.size', '00'], ['user.x', '41'],
+  ];
+  for (const [name, hex] of samples) {
+    const d = decodeXattr(name, Buffer.from(hex, 'hex'));
+    assert.deepEqual(JSON.parse(decodedJsonText(d, hex)), { ...decodedToJson(d), hex }, name);
+  }
+});
