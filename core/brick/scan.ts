@@ -16,7 +16,7 @@ import { gfid2pathKey, gfid2pathValue } from '../xattr/gfid2path.ts';
 import { statFields, summarizeXattrs, type StatFields, type XattrSummary } from './entry.ts';
 import type { BrickRow, Catalog } from '../index/catalog.ts';
 import { areaOf } from './areas.ts';
-import { ENTRY_INDEXES } from '../index/schema.ts';
+import { ENTRY_INDEXES, HANDLE_INDEXES } from '../index/schema.ts';
 
 export interface ScanProgress { brick: number; phase: 'namespace' | 'handles' | 'indices'; entries: number; handles: number }
 
@@ -114,6 +114,7 @@ class BrickScan {
     this.db.exec(ENTRY_INDEXES);
     this.progress.phase = 'handles';
     await this.walkHandles(handlesFrom);
+    this.db.exec(HANDLE_INDEXES);
     await this.readUnnamedHandles();
     this.progress.phase = 'indices';
     await this.walkHealIndices();

@@ -76,7 +76,6 @@ CREATE TABLE IF NOT EXISTS handles (
   scan_gen   INTEGER NOT NULL,
   PRIMARY KEY (brick_id, bucket, name)
 );
-CREATE INDEX IF NOT EXISTS handles_inode ON handles (brick_id, inode);
 
 CREATE TABLE IF NOT EXISTS heal_index (
   brick_id INTEGER NOT NULL REFERENCES bricks(id),
@@ -126,4 +125,9 @@ CREATE INDEX IF NOT EXISTS entries_gfid ON entries (gfid, brick_id);
 CREATE INDEX IF NOT EXISTS entries_parent ON entries (parent_gfid, name);
 CREATE INDEX IF NOT EXISTS entries_inode ON entries (brick_id, inode);
 CREATE INDEX IF NOT EXISTS entries_path ON entries (path, brick_id);
+`;
+
+/** The same for the handle tree, once it is walked. */
+export const HANDLE_INDEXES = `
+CREATE INDEX IF NOT EXISTS handles_inode ON handles (brick_id, inode);
 `;
