@@ -18,6 +18,7 @@ interface NativeModule {
   /** A packed batch (see native/dirscan.c), parsed by dirscan.ts. */
   readBatch(scanner: DirScanner, max: number): Promise<Buffer | null>;
   closeScanner(scanner: DirScanner): void;
+  alignedBuffer(bytes: number): ArrayBuffer;
 }
 
 export const native = createRequire(import.meta.url)(join(projectRoot(), 'build', 'Release', 'gfsck_native.node')) as NativeModule;

@@ -7,10 +7,11 @@
  * blocks are not written, so holes (and whole zero stripes) stay holes.
  */
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { codecFor, type Codec } from '../ec/codec.ts';
 import { CHUNK_SIZE, stripeSize } from '../ec/layout.ts';
 import { EcWorkerPool, PARALLEL_MIN_BYTES, allocateShared } from '../ec/parallel.ts';
+import { DirectReader, allocateAligned } from '../fs/direct.ts';
 import { EntryError } from './output.ts';
 import type { EcPlan } from './ec-plan.ts';
 import { brickLabel, type BrickCopy, type VolumeShape } from './model.ts';
@@ -76,14 +77,14 @@ export interface StreamOutcome {
 }
 
 /** Opens a brick file read-only (no atime update, no symlink) and checks it is still the scanned inode. */
-async function openBrickFile(copy: BrickCopy): Promise<FileHandle> {
-  let handle: FileHandle;
+async function openBrickFile(copy: BrickCopy): Promise<DirectReader> {
+  let handle: DirectReader;
   try {
-    handle = await open(copy.file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NOATIME);
+    handle = await DirectReader.open(copy.file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NOATIME);
   } catch (e) {
     throw new EntryError(`${brickLabel(copy.brick)}: cannot open ${copy.file.toString('latin1')}: ${(e as NodeJS.ErrnoException).code}`);
   }
-  const st = await handle.stat({ bigint: true });
+  const st = await handle.handle.stat({ bigint: true });
   if (st.ino !== copy.inode) {
     await handle.close();
     throw new EntryError(`${brickLabel(copy.brick)}: ${copy.file.toString('latin1')} changed since it was read (another inode)`);
@@ -91,9 +92,9 @@ async function openBrickFile(copy: BrickCopy): Promise<FileHandle> {
   return handle;
 }
 
-async function readFully(handle: FileHandle, copy: BrickCopy, into: Uint8Array, position: number): Promise<void> {
+async function readFully(handle: DirectReader, copy: BrickCopy, into: Uint8Array, position: number): Promise<void> {
   for (let done = 0; done < into.length; ) {
-    const { bytesRead } = await handle.read(into, done, into.length - done, position + done);
+    const bytesRead = await handle.read(into, done, into.length - done, position + done);
     if (bytesRead === 0) {
       throw new EntryError(`${brickLabel(copy.brick)}: ${copy.file.toString('latin1')} ends at byte ${position + done}, ${position + into.length} needed (truncated while reading?)`);
     }
@@ -101,7 +102,7 @@ async function readFully(handle: FileHandle, copy: BrickCopy, into: Uint8Array, 
   }
 }
 
-async function withHandles<T>(copies: BrickCopy[], fn: (handles: FileHandle[]) => Promise<T>): Promise<T> {
+async function withHandles<T>(copies: BrickCopy[], fn: (handles: DirectReader[]) => Promise<T>): Promise<T> {
   const opened = await Promise.allSettled(copies.map(openBrickFile));
   const handles = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
   try {
@@ -124,7 +125,7 @@ export async function streamEc(plan: EcPlan, shape: VolumeShape, writer: SparseW
   const blockStripes = Math.min(stripesPerBlock, plan.stripes);
   let parallel = plan.size >= PARALLEL_FILE_BYTES && blockStripes * stripeSize(k) >= PARALLEL_MIN_BYTES;
   // Shared memory lets the worker threads decode straight from the read buffers.
-  const allocate = (bytes: number) => (parallel ? allocateShared(bytes) : new Uint8Array(bytes));
+  const allocate = (bytes: number) => (parallel ? allocateShared(bytes) : allocateAligned(bytes));
   const buffers = [0, 1].map(() => plan.sources.map(() => allocate(blockStripes * CHUNK_SIZE)));
   // Two of each: block n+1 is read and block n-1 written while block n is decoded.
   const outs = [0, 1].map(() => allocate(blockStripes * stripeSize(k)));
