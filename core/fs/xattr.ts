@@ -14,7 +14,6 @@ export const listXattrsAsync = (path: BrickPath): Promise<RawXattrs> => native.g
 export const getXattr = (path: BrickPath, name: string): Buffer | null => native.get(path, name);
 
 export const XATTR_CREATE = 1;
-export const XATTR_REPLACE = 2;
 export const setXattr = (path: BrickPath, name: string, value: Buffer, flags = 0): void =>
   native.set(path, name, value, flags);
 export const removeXattr = (path: BrickPath, name: string): void => native.remove(path, name);

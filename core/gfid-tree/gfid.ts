@@ -1,9 +1,8 @@
 /** GlusterFS gfids: 16-byte UUIDs, their text form, and where their handles live. */
 
 export const ROOT_GFID = '00000000-0000-0000-0000-000000000001';
-/** Fixed gfids of the shard translator's private directories (brick-layout §6). */
+/** Fixed gfid of the shard translator's /.shard directory (brick-layout §6). */
 export const SHARD_ROOT_GFID = 'be318638-e8a0-4c6d-977d-7a937aa84806';
-export const SHARD_REMOVE_ME_GFID = '77dd5a45-dbf5-4592-b31b-b440382302e9';
 
 const GFID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
