@@ -37,10 +37,7 @@ test('a scan killed half-way resumes with --resume and finds what a full scan fi
   const root = mkdtempSync(join(tmpdir(), 'gfsck-resume-'));
   try {
     const v = new SyntheticVolume(join(root, 'vol'), 2, 1, 'resume', 1);
-    for (let d = 0; d < 200; d++) {
-      v.mkdir(`/d${d}`);
-      for (let f = 0; f < 60; f++) v.file(`/d${d}/f${f}`, f * 300);
-    }
+    v.populate(200, 60, (f) => f * 300);
     const dbFile = join(root, 'catalog.db');
     const child = spawn(process.execPath, [GFSCK, 'inspect', '--jobs', '1', '--db', dbFile, v.bricks[0]!], {
       stdio: 'ignore', env: { ...process.env, GFSCK_FROM_SOURCE: '1' },
@@ -83,10 +80,7 @@ test('Ctrl-C stops a scan with exit 32, says what the catalog kept, and leaves n
   const root = mkdtempSync(join(tmpdir(), 'gfsck-cancel-'));
   try {
     const v = new SyntheticVolume(join(root, 'vol'), 2, 1, 'cancel', 1);
-    for (let d = 0; d < 100; d++) {
-      v.mkdir(`/d${d}`);
-      for (let f = 0; f < 60; f++) v.file(`/d${d}/f${f}`, f);
-    }
+    v.populate(100, 60, (f) => f);
     const dbFile = join(root, 'kept.db');
     const tmp = mkdtempSync(join(root, 'tmp-'));
     const child = spawn(process.execPath, [GFSCK, 'inspect', '--jobs', '1', '--db', dbFile, v.bricks[0]!], {

@@ -142,4 +142,12 @@ export class SyntheticVolume {
     }
     this.gfids.set(path, this.gfidOf(existing));
   }
+
+  /** `/d0 … /d<dirs-1>`, each holding `/f0 … /f<files-1>` of `sizeOf(f)` bytes: a brick of some size. */
+  populate(dirs: number, files: number, sizeOf: (f: number) => number): void {
+    for (let d = 0; d < dirs; d++) {
+      this.mkdir(`/d${d}`);
+      for (let f = 0; f < files; f++) this.file(`/d${d}/f${f}`, sizeOf(f));
+    }
+  }
 }
