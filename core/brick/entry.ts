@@ -1,7 +1,8 @@
 /** One inode on a brick as the catalog records it: stat, decoded xattrs, derived EC/DHT fields. */
 import { constants, type BigIntStats } from 'node:fs';
 import type { StattedEntry } from '../fs/dirscan.ts';
-import { decodedJsonText, type XattrRecord } from '../xattr/decode.ts';
+import type { XattrRecord } from '../xattr/decode.ts';
+import { xattrColumn } from '../index/xattr-column.ts';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'chardev' | 'blockdev';
 
@@ -58,22 +59,20 @@ export interface XattrSummary {
   shardSize: bigint | null;
   /** A malformed value or a non-zero AFR counter: the checks must read the JSON. */
   suspect: boolean;
-  /** gfid2path keys present, and whether every one is the XXH64 of its value. */
-  gfid2pathKeys: string[];
+  /** gfid2path values present, and whether every key is the XXH64 of its value. */
+  gfid2pathValues: Buffer[];
   gfid2pathKeysMatch: boolean;
+  /** The catalog's xattrs column (index/xattr-column.ts). */
   json: string;
 }
 
 export function summarizeXattrs(xattrs: XattrRecord[]): XattrSummary {
   const s: XattrSummary = {
     gfid: null, ecConfig: null, ecSize: null, ecVersionData: null, ecVersionMeta: null, ecHealing: false,
-    ecDirtyData: null, ecDirtyMeta: null, linkto: null, shardSize: null, suspect: false, gfid2pathKeys: [],
-    gfid2pathKeysMatch: true, json: '',
+    ecDirtyData: null, ecDirtyMeta: null, linkto: null, shardSize: null, suspect: false, gfid2pathValues: [],
+    gfid2pathKeysMatch: true, json: xattrColumn(xattrs),
   };
-  const json: string[] = [];
-  for (const { name, value, decoded: d } of xattrs) {
-    // Raw bytes ride along, so the catalog alone can restore or compare any value.
-    json.push(`${JSON.stringify(name)}:${decodedJsonText(d, value.toString('hex'))}`);
+  for (const { value, decoded: d } of xattrs) {
     switch (d.kind) {
       case 'gfid': s.gfid = d.gfid; break;
       case 'ec-config': s.ecConfig = `${d.config.bricks - d.config.redundancy}+${d.config.redundancy}`; break;
@@ -87,12 +86,11 @@ export function summarizeXattrs(xattrs: XattrRecord[]): XattrSummary {
         if (d.counters.data !== 0 || d.counters.metadata !== 0 || d.counters.entry !== 0) s.suspect = true;
         break;
       case 'gfid2path':
-        s.gfid2pathKeys.push(name);
+        s.gfid2pathValues.push(value);
         s.gfid2pathKeysMatch &&= d.keyMatches;
         break;
     }
   }
-  s.json = `{${json.join(',')}}`;
   return s;
 }
 

@@ -12,7 +12,7 @@ import { listXattrs, listXattrsAsync } from '../fs/xattr.ts';
 import { hasStat, scanDirectory, type ScannedEntry } from '../fs/dirscan.ts';
 import { childPath, joinPath } from '../fs/names.ts';
 import { decodeAll } from '../xattr/decode.ts';
-import { gfid2pathKey, gfid2pathValue } from '../xattr/gfid2path.ts';
+import { gfid2pathValue } from '../xattr/gfid2path.ts';
 import { statFields, summarizeXattrs, type StatFields, type XattrSummary } from './entry.ts';
 import type { BrickRow, Catalog } from '../index/catalog.ts';
 import { areaOf } from './areas.ts';
@@ -350,8 +350,11 @@ class BrickScan {
 
 const GLUSTERFS_DIR = Buffer.from('.glusterfs');
 
-/** Exactly one gfid2path, keyed right, and the one this name calls for: pass 2 can skip the entry's JSON. */
+/**
+ * Exactly one gfid2path, keyed right, and the one this name calls for: pass 2 can skip the
+ * entry's JSON. Its key already matched its value, so comparing the value is enough.
+ */
 function ownGfid2path(r: ReadEntry, s: XattrSummary): boolean {
-  if (s.gfid2pathKeys.length !== 1 || !s.gfid2pathKeysMatch || r.parentGfid === null) return false;
-  return s.gfid2pathKeys[0] === gfid2pathKey(gfid2pathValue(r.parentGfid, r.name));
+  if (s.gfid2pathValues.length !== 1 || !s.gfid2pathKeysMatch || r.parentGfid === null) return false;
+  return s.gfid2pathValues[0]!.equals(gfid2pathValue(r.parentGfid, r.name));
 }

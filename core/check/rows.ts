@@ -1,11 +1,4 @@
 /** Catalog rows as the passes read them. */
-
-export type XattrJson = Record<string, { kind: string; [field: string]: unknown }>;
-
-export function parseXattrJson(json: string | null): XattrJson {
-  return json ? (JSON.parse(json) as XattrJson) : {};
-}
-
 export interface EntryRow {
   id: number;
   brick_id: number;

@@ -15,7 +15,7 @@ import { childPath, joinPath, unescapeName } from '../fs/names.ts';
 import { decodeAll, type XattrRecord } from '../xattr/decode.ts';
 import { statFields, type EntryType } from '../brick/entry.ts';
 import type { BrickRow, Catalog } from '../index/catalog.ts';
-import { parseXattrJson } from '../check/rows.ts';
+import { parseXattrJson } from '../index/xattr-column.ts';
 import { GfsckError } from '../errors.ts';
 import { ROOT_GFID, formatGfid, handleRelPath, parseDirHandleTarget } from './gfid.ts';
 

@@ -4,7 +4,7 @@
  * trustworthy brick accuses.
  */
 import type { BrickSet } from '../volume/layout.ts';
-import type { XattrJson } from '../check/rows.ts';
+import type { XattrJson } from '../index/xattr-column.ts';
 
 export const AFR_COLUMNS = ['data', 'metadata', 'entry'] as const;
 export type AfrColumn = (typeof AFR_COLUMNS)[number];

@@ -2,7 +2,7 @@
  * The catalog's tables. Documented for admins in docs/catalog.md; keep the two in step.
  * Paths and names are BLOBs (brick names are bytes); gfids are canonical text.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS entries (
   shard_size  INTEGER,                    -- logical size of a sharded file
   xattr_suspect INTEGER NOT NULL,         -- 1: a malformed value or a non-zero AFR counter
   g2p_own     INTEGER NOT NULL,           -- 1: exactly one gfid2path, the one this name calls for
-  xattrs      TEXT NOT NULL,              -- JSON: every xattr decoded, with its raw bytes as "hex"
+  xattrs      TEXT NOT NULL,              -- JSON: every xattr's raw bytes as hex, by name
   scan_gen    INTEGER NOT NULL,
   UNIQUE (brick_id, path)
 );
@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS entries (
 -- Every xattr of every entry, raw, as rows (a view over the JSON column). \`value\` needs
 -- SQLite 3.41 (unhex); \`hex\` reads anywhere, Debian 12's sqlite3 included.
 CREATE VIEW IF NOT EXISTS xattrs (entry_id, name, hex, value) AS
-  SELECT e.id, j.key, json_extract(j.value, '$.hex'), unhex(json_extract(j.value, '$.hex'))
+  SELECT e.id, j.key, j.value, unhex(j.value)
   FROM entries e, json_each(e.xattrs) j;
 
 CREATE TABLE IF NOT EXISTS handles (
@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS handles (
   size       INTEGER NOT NULL,
   target     BLOB,                        -- directory handles: symlink target
   gfid       TEXT,                        -- trusted.gfid of the inode, when it has one
-  xattrs     TEXT,                        -- decoded JSON, kept for inodes no name holds
+  xattrs     TEXT,                        -- raw JSON as in entries, kept for inodes no name holds
   scan_gen   INTEGER NOT NULL,
   PRIMARY KEY (brick_id, bucket, name)
 );

@@ -5,7 +5,7 @@
 import type { EntryType } from '../brick/entry.ts';
 import { decodedToJson, decodeXattr, type Decoded } from '../xattr/decode.ts';
 import { dataFragments, type BrickSet, type VolumeLayout } from '../volume/layout.ts';
-import type { XattrJson } from '../check/rows.ts';
+import type { XattrJson } from '../index/xattr-column.ts';
 
 export interface BrickCopy {
   /** Position of the brick in volume order. */

@@ -27,7 +27,7 @@ import { gfid2pathKey, gfid2pathValue } from '../xattr/gfid2path.ts';
 import { decodeXattr } from '../xattr/decode.ts';
 import { getXattr } from '../fs/xattr.ts';
 import { GfsckError } from '../errors.ts';
-import { parseXattrJson } from '../check/rows.ts';
+import { parseXattrJson } from '../index/xattr-column.ts';
 import type { BrickRow, Db } from '../index/catalog.ts';
 import type { BrickSet } from '../volume/layout.ts';
 import type { EntryType } from '../brick/entry.ts';

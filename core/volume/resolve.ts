@@ -5,6 +5,7 @@
  */
 import type { Catalog } from '../index/catalog.ts';
 import { GfsckError } from '../errors.ts';
+import { parseXattrJson } from '../index/xattr-column.ts';
 import { brickSets, describeLayout, parseLayoutOption, readVolinfo, type VolumeLayout } from './layout.ts';
 
 export interface LayoutSource { volinfo?: string; layout?: string }
@@ -24,9 +25,9 @@ function observe(catalog: Catalog): Observed {
   const afrVolumes = [...new Set(afrKeys.map((k) => /^trusted\.afr\.(.+)-client-\d+$/.exec(k)?.[1]).filter((v): v is string => !!v))];
   const linktos = db.prepare(`SELECT DISTINCT linkto FROM entries WHERE linkto IS NOT NULL`).pluck().all() as string[];
   const linktoVolumes = [...new Set(linktos.map((l) => /^(.+)-(?:client|disperse|replicate)-\d+$/.exec(l)?.[1]).filter((v): v is string => !!v))];
-  const rootLayouts = db.prepare(`SELECT json_extract(xattrs, '$."trusted.glusterfs.dht"') FROM entries WHERE path = x'2f'`).pluck().all() as Array<string | null>;
-  const partialRootRange = rootLayouts.some((j) => {
-    const d = j ? JSON.parse(j) : null;
+  const roots = db.prepare(`SELECT xattrs FROM entries WHERE path = x'2f'`).pluck().all() as string[];
+  const partialRootRange = roots.some((json) => {
+    const d = parseXattrJson(json)['trusted.glusterfs.dht'];
     return d?.kind === 'dht-layout' && !(d.start === 0 && d.stop === 0xffffffff);
   });
   return { ecConfigs, afrVolumes, linktoVolumes, partialRootRange };

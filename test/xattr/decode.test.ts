@@ -83,8 +83,10 @@ test('wrong lengths and shapes are malformed, never a crash', () => {
   assert.equal(decodeXattr('user.comment', Buffer.from('hello')).kind, 'raw');
 });
 
-test('the scanner\'s JSON text is the JSON-safe view plus the raw bytes', async () => {
-  const { decodedJsonText, decodedToJson } = await import('../../core/xattr/decode.ts');
+test('the catalog\'s xattrs column keeps the raw bytes and decodes back to the JSON-safe view', async () => {
+  const { decodeAll, decodedToJson } = await import('../../core/xattr/decode.ts');
+  const { summarizeXattrs } = await import('../../core/brick/entry.ts');
+  const { parseXattrJson } = await import('../../core/index/xattr-column.ts');
   const samples: Array<[string, string]> = [
     ['trusted.gfid', '035e31faeb0a431a8d46876f553b518d'], ['trusted.glusterfs.volume-id', 'a12f7694d55e40c58c174a6c20dc8ec2'],
     ['trusted.gfid2path.d16e15bafe6e4256', Buffer.from('00000000-0000-0000-0000-000000000001/fi"le\\1').toString('hex')],
@@ -99,7 +101,9 @@ test('the scanner\'s JSON text is the JSON-safe view plus the raw bytes', async 
     ['trusted.pgfid.00000000-0000-0000-0000-000000000001', '00000002'], ['trusted.ec.size', '00'], ['user.x', '41'],
   ];
   for (const [name, hex] of samples) {
-    const d = decodeXattr(name, Buffer.from(hex, 'hex'));
-    assert.deepEqual(JSON.parse(decodedJsonText(d, hex)), { ...decodedToJson(d), hex }, name);
+    const value = Buffer.from(hex, 'hex');
+    const column = summarizeXattrs(decodeAll([[name, value]])).json;
+    assert.deepEqual(JSON.parse(column), { [name]: hex }, name);
+    assert.deepEqual(parseXattrJson(column), { [name]: decodedToJson(decodeXattr(name, value)) }, name);
   }
 });

@@ -5,7 +5,8 @@ import { fragmentLength } from '../../ec/layout.ts';
 import { dataFragments } from '../../volume/layout.ts';
 import type { BrickRow } from '../../index/catalog.ts';
 import type { CheckContext } from '../context.ts';
-import { entriesWithHandle, isLinkto, nameCount, parseXattrJson, type EntryRow, type EntryWithHandle, type XattrJson } from '../rows.ts';
+import { entriesWithHandle, isLinkto, nameCount, type EntryRow, type EntryWithHandle } from '../rows.ts';
+import { parseXattrJson, type XattrJson } from '../../index/xattr-column.ts';
 
 /** Every column pass 2 reads but the xattrs JSON, fetched only for the entries that need it. */
 const COLUMNS = `e.id, e.brick_id, e.path, e.parent_gfid, e.name, e.area, e.type, e.mode, e.size, e.nlink, e.inode, e.gfid,

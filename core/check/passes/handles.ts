@@ -7,7 +7,8 @@ import { ROOT_GFID, dirHandleTarget, handleRelPath, isGfidText, parseDirHandleTa
 import { escapeName } from '../../fs/names.ts';
 import type { BrickRow } from '../../index/catalog.ts';
 import type { CheckContext } from '../context.ts';
-import { entriesWithHandle, nameCount, parseXattrJson, type EntryWithHandle } from '../rows.ts';
+import { entriesWithHandle, nameCount, type EntryWithHandle } from '../rows.ts';
+import { parseXattrJson } from '../../index/xattr-column.ts';
 import type { ProblemCode } from '../problems.ts';
 
 interface HandleRow {

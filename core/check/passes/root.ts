@@ -1,7 +1,7 @@
 /** Pass 1: what a brick needs to start at all, and what the scan could not read. */
 import { ROOT_GFID } from '../../gfid-tree/gfid.ts';
 import type { CheckContext } from '../context.ts';
-import { parseXattrJson } from '../rows.ts';
+import { parseXattrJson } from '../../index/xattr-column.ts';
 
 export function checkRoots(ctx: CheckContext): void {
   const volumeIds = new Map<number, string>();

@@ -8,7 +8,8 @@ import { dhtHash } from '../../dht/hash.ts';
 import { fragmentLength } from '../../ec/layout.ts';
 import { dataFragments, type BrickSet } from '../../volume/layout.ts';
 import type { CheckContext } from '../context.ts';
-import { isLinkto, parseXattrJson, type EntryRow } from '../rows.ts';
+import { isLinkto, type EntryRow } from '../rows.ts';
+import { parseXattrJson } from '../../index/xattr-column.ts';
 import { afrSources, pendingMatrix, AFR_COLUMNS } from '../../heal/afr.ts';
 import { ecDataGroups } from '../../heal/ec.ts';
 
