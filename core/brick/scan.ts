@@ -12,7 +12,6 @@ import { listXattrs, listXattrsAsync } from '../fs/xattr.ts';
 import { hasStat, scanDirectory, type ScannedEntry } from '../fs/dirscan.ts';
 import { childPath, joinPath } from '../fs/names.ts';
 import { decodeAll } from '../xattr/decode.ts';
-import { gfid2pathValue } from '../xattr/gfid2path.ts';
 import { statFields, summarizeXattrs, type StatFields, type XattrSummary } from './entry.ts';
 import type { BrickRow, Catalog } from '../index/catalog.ts';
 import { areaOf } from './areas.ts';
@@ -34,11 +33,22 @@ interface ReadEntry {
   parentGfid: string | null;
   stat: StatFields;
   target: Buffer | null;
-  /** Null when the previous scan's row is still valid (same inode, ctime, size). */
+  /** Null when the previous scan's row is still valid (same inode, ctime, size): then `kept` is that row. */
   xattrs: XattrSummary | null;
+  kept?: { id: bigint; gfid: string | null };
 }
 
 const DIR_BATCH = 512;
+
+interface PreviousRow { id: bigint; inode: bigint; ctime_ns: bigint; size: bigint; gfid: string | null }
+
+/** The entries columns the walk writes, in the order store() passes them. */
+const ENTRY_COLUMNS = [
+  'brick_id', 'path', 'parent_gfid', 'name', 'area', 'type', 'mode', 'uid', 'gid', 'size',
+  'blocks', 'mtime_ns', 'ctime_ns', 'nlink', 'inode', 'target', 'gfid', 'ec_config', 'ec_size',
+  'ec_version_data', 'ec_version_meta', 'ec_healing', 'ec_dirty_data', 'ec_dirty_meta', 'linkto', 'shard_size',
+  'xattr_suspect', 'g2p_own', 'xattrs', 'scan_gen',
+] as const;
 
 export async function scanBrick(catalog: Catalog, brick: BrickRow, opts: ScanOptions): Promise<void> {
   const scan = new BrickScan(catalog, brick, opts);
@@ -63,23 +73,10 @@ class BrickScan {
     this.progress = { brick: brick.position, phase: 'namespace', entries: 0, handles: 0 };
     const db = this.db;
     this.stmt = {
-      previous: db.prepare(`SELECT id, inode, ctime_ns, size FROM entries WHERE brick_id = ? AND path = ?`).safeIntegers(true),
+      previous: db.prepare(`SELECT id, inode, ctime_ns, size, gfid FROM entries WHERE brick_id = ? AND path = ?`).safeIntegers(true),
       touch: db.prepare(`UPDATE entries SET scan_gen = ?, parent_gfid = ? WHERE id = ?`),
-      upsert: db.prepare(`
-        INSERT INTO entries (brick_id, path, parent_gfid, name, area, type, mode, uid, gid, size, blocks, mtime_ns, ctime_ns,
-          nlink, inode, target, gfid, ec_config, ec_size, ec_version_data, ec_version_meta, ec_healing, ec_dirty_data,
-          ec_dirty_meta, linkto, shard_size, xattr_suspect, g2p_own, xattrs, scan_gen)
-        VALUES (@brick_id, @path, @parent_gfid, @name, @area, @type, @mode, @uid, @gid, @size, @blocks, @mtime_ns, @ctime_ns,
-          @nlink, @inode, @target, @gfid, @ec_config, @ec_size, @ec_version_data, @ec_version_meta, @ec_healing, @ec_dirty_data,
-          @ec_dirty_meta, @linkto, @shard_size, @xattr_suspect, @g2p_own, @xattrs, @scan_gen)
-        ON CONFLICT (brick_id, path) DO UPDATE SET parent_gfid = excluded.parent_gfid, name = excluded.name, area = excluded.area,
-          type = excluded.type, mode = excluded.mode, uid = excluded.uid, gid = excluded.gid, size = excluded.size,
-          blocks = excluded.blocks, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, nlink = excluded.nlink,
-          inode = excluded.inode, target = excluded.target, gfid = excluded.gfid, ec_config = excluded.ec_config,
-          ec_size = excluded.ec_size, ec_version_data = excluded.ec_version_data, ec_version_meta = excluded.ec_version_meta,
-          ec_healing = excluded.ec_healing, ec_dirty_data = excluded.ec_dirty_data, ec_dirty_meta = excluded.ec_dirty_meta,
-          linkto = excluded.linkto, shard_size = excluded.shard_size, xattr_suspect = excluded.xattr_suspect,
-          g2p_own = excluded.g2p_own, xattrs = excluded.xattrs, scan_gen = excluded.scan_gen`),
+      upsert: db.prepare(`INSERT INTO entries (${ENTRY_COLUMNS.join(', ')}) VALUES (${ENTRY_COLUMNS.map(() => '?').join(', ')})
+        ON CONFLICT (brick_id, path) DO UPDATE SET ${ENTRY_COLUMNS.filter((c) => c !== 'brick_id' && c !== 'path').map((c) => `${c} = excluded.${c}`).join(', ')}`),
       enqueue: db.prepare(`INSERT OR REPLACE INTO walk_queue (brick_id, path, gfid) VALUES (?, ?, ?)`),
       dequeue: db.prepare(`DELETE FROM walk_queue WHERE brick_id = ? AND path = ?`),
       nextDirs: db.prepare(`SELECT path, gfid FROM walk_queue WHERE brick_id = ? LIMIT ?`),
@@ -156,12 +153,12 @@ class BrickScan {
     }
     const stat = statFields(e);
     if (e.error) this.recordError(rel, e.error, 'llistxattr');
-    const prev = this.rescan ? this.stmt.previous.get(this.brick.id, rel) as { inode: bigint; ctime_ns: bigint; size: bigint } | undefined : undefined;
+    const prev = this.rescan ? this.stmt.previous.get(this.brick.id, rel) as PreviousRow | undefined : undefined;
     const unchanged = prev && prev.inode === stat.inode && prev.ctime_ns === stat.ctimeNs && prev.size === stat.size;
-    return {
-      path: rel, name: e.name, parentGfid: dirGfid, stat, target: e.target ?? null,
-      xattrs: unchanged ? null : summarizeXattrs(decodeAll(e.xattrs ?? [])),
-    };
+    const row: ReadEntry = { path: rel, name: e.name, parentGfid: dirGfid, stat, target: e.target ?? null, xattrs: null };
+    if (unchanged) row.kept = { id: prev.id, gfid: prev.gfid };
+    else row.xattrs = summarizeXattrs(decodeAll(e.xattrs ?? []));
+    return row;
   }
 
   /** Writes entries and queues their directories; the caller wraps it in a transaction. */
@@ -169,22 +166,19 @@ class BrickScan {
     const { stmt, brick, gen } = this;
     for (const r of rows) {
       let gfid: string | null;
-      if (r.xattrs === null) {
-        const prev = stmt.previous.get(brick.id, r.path) as { id: bigint };
-        stmt.touch.run(gen, r.parentGfid, prev.id);
-        gfid = this.db.prepare(`SELECT gfid FROM entries WHERE id = ?`).pluck().get(prev.id) as string | null;
+      if (r.kept) {
+        stmt.touch.run(gen, r.parentGfid, r.kept.id);
+        gfid = r.kept.gfid;
       } else {
-        const s = r.xattrs;
+        const s = r.xattrs!;
         gfid = s.gfid;
-        stmt.upsert.run({
-          brick_id: brick.id, path: r.path, parent_gfid: r.parentGfid, name: r.name, area: areaOf(r.path), type: r.stat.type,
-          mode: r.stat.mode, uid: r.stat.uid, gid: r.stat.gid, size: r.stat.size, blocks: r.stat.blocks,
-          mtime_ns: r.stat.mtimeNs, ctime_ns: r.stat.ctimeNs, nlink: r.stat.nlink, inode: r.stat.inode, target: r.target,
-          gfid: s.gfid, ec_config: s.ecConfig, ec_size: s.ecSize, ec_version_data: s.ecVersionData,
-          ec_version_meta: s.ecVersionMeta, ec_healing: s.ecHealing ? 1 : 0, ec_dirty_data: s.ecDirtyData,
-          ec_dirty_meta: s.ecDirtyMeta, linkto: s.linkto, shard_size: s.shardSize, xattr_suspect: s.suspect ? 1 : 0,
-          g2p_own: ownGfid2path(r, s) ? 1 : 0, xattrs: s.json, scan_gen: gen,
-        });
+        // Positional, in ENTRY_COLUMNS order: binding by name costs a tenth of the insert.
+        stmt.upsert.run(
+          brick.id, r.path, r.parentGfid, r.name, areaOf(r.path), r.stat.type, r.stat.mode, r.stat.uid, r.stat.gid, r.stat.size,
+          r.stat.blocks, r.stat.mtimeNs, r.stat.ctimeNs, r.stat.nlink, r.stat.inode, r.target, s.gfid, s.ecConfig, s.ecSize,
+          s.ecVersionData, s.ecVersionMeta, s.ecHealing ? 1 : 0, s.ecDirtyData, s.ecDirtyMeta, s.linkto, s.shardSize,
+          s.suspect ? 1 : 0, ownGfid2path(r, s) ? 1 : 0, s.json, gen,
+        );
       }
       if (r.stat.type === 'dir') stmt.enqueue.run(brick.id, r.path, gfid);
     }
@@ -252,11 +246,15 @@ class BrickScan {
 
   private async walkHandles(fromBucket: number): Promise<void> {
     const glusterfs = joinPath(this.root, GLUSTERFS_DIR);
+    const hex = (hi: number) => hi.toString(16).padStart(2, '0');
+    // Names come back as `yy/<gfid>`: every second-level bucket of xx in one pass. The next
+    // xx is read on the thread pool while this one is written.
+    const listBucket = (hi: number) => this.list(joinPath(glusterfs, Buffer.from(hex(hi))), `/.glusterfs/${hex(hi)}`, true);
+    let next = listBucket(fromBucket);
     for (let hi = fromBucket; hi < 256; hi++) {
-      const hh = hi.toString(16).padStart(2, '0');
-      const hiDir = joinPath(glusterfs, Buffer.from(hh));
-      // Names come back as `yy/<gfid>`: every second-level bucket of xx in one pass.
-      const found = await this.list(hiDir, `/.glusterfs/${hh}`, true);
+      const hh = hex(hi);
+      const found = await next;
+      if (hi < 255) next = listBucket(hi + 1);
       const rows = found.map((e) => this.handleRow(hh, e)).filter((r) => r !== null);
       this.db.transaction(() => {
         for (const r of rows) this.stmt.upsertHandle.run(...r);
@@ -278,7 +276,6 @@ class BrickScan {
     return entries;
   }
 
-  /** One object of .glusterfs/xx, named `yy/<name>` (or just `<name>` if it sits in xx itself). */
   /** One object of .glusterfs/xx, named `yy/<name>` (or just `<name>` if it sits in xx itself). */
   private handleRow(hh: string, e: ScannedEntry) {
     const slash = e.name.indexOf(0x2f);
@@ -356,5 +353,8 @@ const GLUSTERFS_DIR = Buffer.from('.glusterfs');
  */
 function ownGfid2path(r: ReadEntry, s: XattrSummary): boolean {
   if (s.gfid2pathValues.length !== 1 || !s.gfid2pathKeysMatch || r.parentGfid === null) return false;
-  return s.gfid2pathValues[0]!.equals(gfid2pathValue(r.parentGfid, r.name));
+  const value = s.gfid2pathValues[0]!;
+  const at = r.parentGfid.length + 1; // `<parent>/<name>`, compared in place
+  return value.length === at + r.name.length && value[at - 1] === 0x2f
+    && value.toString('latin1', 0, at - 1) === r.parentGfid && value.subarray(at).equals(r.name);
 }
