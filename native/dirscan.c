@@ -40,11 +40,14 @@ typedef struct {
   attr_set attrs;          /* attrs.err holds an xattr failure */
 } scan_entry;
 
+/* A growable byte buffer for the packed batch. */
+typedef struct { unsigned char *data; size_t len, cap; } packer;
+
 typedef struct {
   scanner *s;
   size_t max;
-  scan_entry *entries;
   size_t count;
+  packer packed;           /* the batch, packed on the thread pool */
   int err;                 /* readdir failure */
   napi_ref scanner_ref;
   napi_async_work work;
@@ -167,31 +170,6 @@ static int next_two_level(scanner *s, scan_entry *e, int *err) {
   }
 }
 
-static void batch_execute(napi_env env, void *data) {
-  (void)env;
-  batch_job *job = data;
-  job->entries = calloc(job->max, sizeof(scan_entry));
-  scanner *s = job->s;
-  while (job->count < job->max) {
-    if (s->two_levels) {
-      if (!next_two_level(s, &job->entries[job->count], &job->err)) break;
-      job->count++;
-      continue;
-    }
-    errno = 0;
-    struct dirent *d = readdir(s->dir);
-    if (!d) {
-      job->err = errno;
-      break;
-    }
-    if (is_dot(d->d_name)) continue;
-    read_entry(s, s->dir, s->path, d->d_name, d->d_name, &job->entries[job->count++]);
-  }
-}
-
-/* A growable byte buffer for the packed batch. */
-typedef struct { unsigned char *data; size_t len, cap; } packer;
-
 static void put(packer *p, const void *src, size_t n) {
   if (p->len + n > p->cap) {
     while (p->len + n > p->cap) p->cap = p->cap ? p->cap * 2 : 65536;
@@ -260,6 +238,40 @@ static void pack_entry(packer *p, scan_entry *e) {
   }
 }
 
+/*
+ * Reads and packs up to `max` entries on the thread pool: the main thread, which writes the
+ * catalog and bounds the scan, only wraps the finished buffer.
+ */
+static void batch_execute(napi_env env, void *data) {
+  (void)env;
+  batch_job *job = data;
+  scanner *s = job->s;
+  packer *p = &job->packed;
+  put_u32(p, 0); /* the count, filled in below */
+  while (job->count < job->max) {
+    scan_entry e = {0};
+    if (s->two_levels) {
+      if (!next_two_level(s, &e, &job->err)) break;
+    } else {
+      errno = 0;
+      struct dirent *d = readdir(s->dir);
+      if (!d) {
+        job->err = errno;
+        break;
+      }
+      if (is_dot(d->d_name)) continue;
+      read_entry(s, s->dir, s->path, d->d_name, d->d_name, &e);
+    }
+    pack_entry(p, &e);
+    free(e.name);
+    free(e.target);
+    attr_set_free(&e.attrs);
+    job->count++;
+  }
+  uint32_t count = (uint32_t)job->count;
+  memcpy(p->data, &count, sizeof count);
+}
+
 static void free_packed(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
@@ -276,19 +288,12 @@ static void batch_complete(napi_env env, napi_status status, void *data) {
     napi_get_null(env, &null_value);
     napi_resolve_deferred(env, job->deferred, null_value);
   } else {
-    packer p = {0};
-    put_u32(&p, (uint32_t)job->count);
-    for (size_t i = 0; i < job->count; i++) pack_entry(&p, &job->entries[i]);
     napi_value buffer;
-    napi_create_external_buffer(env, p.len, p.data, free_packed, NULL, &buffer);
+    napi_create_external_buffer(env, job->packed.len, job->packed.data, free_packed, NULL, &buffer);
+    job->packed.data = NULL; /* the buffer owns it now */
     napi_resolve_deferred(env, job->deferred, buffer);
   }
-  for (size_t i = 0; i < job->count; i++) {
-    free(job->entries[i].name);
-    free(job->entries[i].target);
-    attr_set_free(&job->entries[i].attrs);
-  }
-  free(job->entries);
+  free(job->packed.data);
   job->s->busy = 0;
   napi_delete_reference(env, job->scanner_ref);
   napi_delete_async_work(env, job->work);
