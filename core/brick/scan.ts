@@ -76,7 +76,7 @@ class BrickScan {
       previous: db.prepare(`SELECT id, inode, ctime_ns, size, gfid FROM entries WHERE brick_id = ? AND path = ?`).safeIntegers(true),
       touch: db.prepare(`UPDATE entries SET scan_gen = ?, parent_gfid = ? WHERE id = ?`),
       upsert: db.prepare(`INSERT INTO entries (${ENTRY_COLUMNS.join(', ')}) VALUES (${ENTRY_COLUMNS.map(() => '?').join(', ')})
-        ON CONFLICT (brick_id, path) DO UPDATE SET ${ENTRY_COLUMNS.filter((c) => c !== 'brick_id' && c !== 'path').map((c) => `${c} = excluded.${c}`).join(', ')}`),
+        ON CONFLICT (path, brick_id) DO UPDATE SET ${ENTRY_COLUMNS.filter((c) => c !== 'brick_id' && c !== 'path').map((c) => `${c} = excluded.${c}`).join(', ')}`),
       enqueue: db.prepare(`INSERT OR REPLACE INTO walk_queue (brick_id, path, gfid) VALUES (?, ?, ?)`),
       dequeue: db.prepare(`DELETE FROM walk_queue WHERE brick_id = ? AND path = ?`),
       nextDirs: db.prepare(`SELECT path, gfid FROM walk_queue WHERE brick_id = ? LIMIT ?`),

@@ -294,7 +294,7 @@ export function catalogResolver(catalog: Catalog, roots: string[] = []): Resolve
     return row;
   });
   const db = catalog.db;
-  // No ORDER BY: it would make SQLite walk the brick's (brick_id, path) index instead of the gfid index.
+  // No ORDER BY: it would make SQLite walk the (path, brick_id) index instead of the gfid index.
   const byGfid = db.prepare(`SELECT path, type, size, ec_size, shard_size FROM entries WHERE gfid = ? AND brick_id = ?`);
   const handleOf = db.prepare(`SELECT type, nlink, size, target, gfid, xattrs FROM handles WHERE brick_id = ? AND bucket = ? AND name = ?`);
   const byPath = db.prepare(`SELECT gfid, type FROM entries WHERE path = ? AND brick_id = ?`);

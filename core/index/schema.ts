@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS entries (
   g2p_own     INTEGER NOT NULL,           -- 1: exactly one gfid2path, the one this name calls for
   xattrs      TEXT NOT NULL,              -- JSON: every xattr's raw bytes as hex, by name
   scan_gen    INTEGER NOT NULL,
-  UNIQUE (brick_id, path)
+  UNIQUE (path, brick_id)                 -- path first: also the index of cross-brick lookups by path
 );
 
 -- Every xattr of every entry, raw, as rows (a view over the JSON column). \`value\` needs
@@ -118,13 +118,12 @@ CREATE INDEX IF NOT EXISTS findings_code ON findings (code);
 
 /**
  * Lookup indexes on entries, built once the namespace is in: a bulk load into an unindexed
- * table and one index build are much faster than keeping four B-trees current per row.
+ * table and one index build are much faster than keeping three more B-trees current per row.
  */
 export const ENTRY_INDEXES = `
-CREATE INDEX IF NOT EXISTS entries_gfid ON entries (gfid, brick_id);
+CREATE INDEX IF NOT EXISTS entries_gfid ON entries (gfid, brick_id, inode); -- covering: handle checks match gfid and inode
 CREATE INDEX IF NOT EXISTS entries_parent ON entries (parent_gfid, name);
 CREATE INDEX IF NOT EXISTS entries_inode ON entries (brick_id, inode);
-CREATE INDEX IF NOT EXISTS entries_path ON entries (path, brick_id);
 `;
 
 /** The same for the handle tree, once it is walked. */

@@ -145,7 +145,7 @@ class HandlePlanner {
     this.q = {
       findings: db.prepare(`SELECT code, brick_id, path, gfid, message, detail FROM findings WHERE code IN (${HANDLE_WORK_CODES.map(() => '?').join(',')}) ORDER BY id`),
       entryAt: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE brick_id = ? AND path = ?`),
-      // No ORDER BY here: it makes SQLite walk the (brick_id, path) index, all of the brick,
+      // No ORDER BY here: it makes SQLite walk the (path, brick_id) index, every path,
       // instead of the gfid or inode index. The few rows are sorted by byName instead.
       withGfid: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE brick_id = ? AND gfid = ?`),
       ofInode: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE brick_id = ? AND inode = ?`),
