@@ -118,11 +118,10 @@ CREATE INDEX IF NOT EXISTS findings_code ON findings (code);
 
 /**
  * Lookup indexes on entries, built once the namespace is in: a bulk load into an unindexed
- * table and one index build are much faster than keeping three more B-trees current per row.
+ * table and one index build are much faster than keeping two more B-trees current per row.
  */
 export const ENTRY_INDEXES = `
 CREATE INDEX IF NOT EXISTS entries_gfid ON entries (gfid, brick_id, inode); -- covering: handle checks match gfid and inode
-CREATE INDEX IF NOT EXISTS entries_parent ON entries (parent_gfid, name);
 CREATE INDEX IF NOT EXISTS entries_inode ON entries (brick_id, inode);
 `;
 
