@@ -81,8 +81,8 @@ class BrickScan {
       dequeue: db.prepare(`DELETE FROM walk_queue WHERE brick_id = ? AND path = ?`),
       nextDirs: db.prepare(`SELECT path, gfid FROM walk_queue WHERE brick_id = ? LIMIT ?`),
       scanError: db.prepare(`INSERT OR REPLACE INTO scan_errors (brick_id, path, syscall, code, scan_gen) VALUES (?, ?, ?, ?, ?)`),
-      upsertHandle: db.prepare(`
-        INSERT OR REPLACE INTO handles (brick_id, bucket, name, type, nlink, inode, size, target, gfid, xattrs, scan_gen)
+      insertHandle: db.prepare(`
+        INSERT INTO handles (brick_id, bucket, name, type, nlink, inode, size, target, gfid, xattrs, scan_gen)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       healIndex: db.prepare(`INSERT OR REPLACE INTO heal_index (brick_id, kind, gfid, name, scan_gen) VALUES (?, ?, ?, ?, ?)`),
       setBrick: db.prepare(`UPDATE bricks SET state = ?, scan_gen = ?, handles_done = ?, started_at = COALESCE(?, started_at),
@@ -103,6 +103,8 @@ class BrickScan {
       const seed = await this.readRoot();
       this.db.transaction(() => {
         this.db.prepare(`DELETE FROM walk_queue WHERE brick_id = ?`).run(b.id);
+        // Handles are not reused across scans: with none left, the walk appends without a unique check.
+        this.db.prepare(`DELETE FROM handles WHERE brick_id = ?`).run(b.id);
         this.stmt.setBrick.run('scanning', this.gen, 0, new Date().toISOString(), null, b.id);
         if (seed) this.store([seed]);
       })();
@@ -257,7 +259,7 @@ class BrickScan {
       if (hi < 255) next = listBucket(hi + 1);
       const rows = found.map((e) => this.handleRow(hh, e)).filter((r) => r !== null);
       this.db.transaction(() => {
-        for (const r of rows) this.stmt.upsertHandle.run(...r);
+        for (const r of rows) this.stmt.insertHandle.run(...r);
         this.stmt.handlesDone.run(hi + 1, this.brick.id);
       })();
       this.progress.handles += rows.length;

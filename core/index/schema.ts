@@ -73,8 +73,7 @@ CREATE TABLE IF NOT EXISTS handles (
   target     BLOB,                        -- directory handles: symlink target
   gfid       TEXT,                        -- trusted.gfid of the inode, when it has one
   xattrs     TEXT,                        -- raw JSON as in entries, kept for inodes no name holds
-  scan_gen   INTEGER NOT NULL,
-  PRIMARY KEY (brick_id, bucket, name)
+  scan_gen   INTEGER NOT NULL             -- unique (brick_id, bucket, name): see HANDLE_INDEXES
 );
 
 CREATE TABLE IF NOT EXISTS heal_index (
@@ -125,7 +124,8 @@ CREATE INDEX IF NOT EXISTS entries_gfid ON entries (gfid, brick_id, inode); -- c
 CREATE INDEX IF NOT EXISTS entries_inode ON entries (brick_id, inode);
 `;
 
-/** The same for the handle tree, once it is walked. */
+/** The same for the handle tree, once it is walked (a new scan generation starts with none of the brick's rows). */
 export const HANDLE_INDEXES = `
+CREATE UNIQUE INDEX IF NOT EXISTS handles_name ON handles (brick_id, bucket, name);
 CREATE INDEX IF NOT EXISTS handles_inode ON handles (brick_id, inode);
 `;
