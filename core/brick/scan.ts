@@ -14,7 +14,7 @@ import { childPath, joinPath } from '../fs/names.ts';
 import { decodeAll } from '../xattr/decode.ts';
 import { statFields, summarizeXattrs, type StatFields, type XattrSummary } from './entry.ts';
 import type { BrickRow, Catalog } from '../index/catalog.ts';
-import { areaOf } from './areas.ts';
+import { areaOf, type Area } from './areas.ts';
 import { ENTRY_INDEXES, HANDLE_INDEXES } from '../index/schema.ts';
 
 export interface ScanProgress { brick: number; phase: 'namespace' | 'handles' | 'indices'; entries: number; handles: number }
@@ -29,6 +29,7 @@ export interface ScanOptions {
 
 interface ReadEntry {
   path: Buffer;
+  area: Area;
   name: Buffer;
   parentGfid: string | null;
   stat: StatFields;
@@ -140,14 +141,15 @@ class BrickScan {
     const rel = Buffer.from('/');
     try {
       const st = statFields(await lstat(this.root, { bigint: true }));
-      return { path: rel, name: Buffer.alloc(0), parentGfid: null, stat: st, target: null, xattrs: summarizeXattrs(decodeAll(listXattrs(this.root))) };
+      return { path: rel, area: 'namespace', name: Buffer.alloc(0), parentGfid: null, stat: st, target: null, xattrs: summarizeXattrs(decodeAll(listXattrs(this.root))) };
     } catch (e) {
       this.recordError(rel, e, 'lstat');
       return null;
     }
   }
 
-  private fromScanned(dirPath: Buffer, dirGfid: string | null, e: ScannedEntry): ReadEntry | null {
+  /** `dirArea`: the area of everything in the directory, or null for the root (each top-level name has its own). */
+  private fromScanned(dirPath: Buffer, dirGfid: string | null, dirArea: Area | null, e: ScannedEntry): ReadEntry | null {
     const rel = childPath(dirPath, e.name);
     if (!hasStat(e)) {
       this.recordError(rel, e.error, 'lstat');
@@ -157,7 +159,7 @@ class BrickScan {
     if (e.error) this.recordError(rel, e.error, 'llistxattr');
     const prev = this.rescan ? this.stmt.previous.get(this.brick.id, rel) as PreviousRow | undefined : undefined;
     const unchanged = prev && prev.inode === stat.inode && prev.ctime_ns === stat.ctimeNs && prev.size === stat.size;
-    const row: ReadEntry = { path: rel, name: e.name, parentGfid: dirGfid, stat, target: e.target ?? null, xattrs: null };
+    const row: ReadEntry = { path: rel, area: dirArea ?? areaOf(rel), name: e.name, parentGfid: dirGfid, stat, target: e.target ?? null, xattrs: null };
     if (unchanged) row.kept = { id: prev.id, gfid: prev.gfid };
     else row.xattrs = summarizeXattrs(decodeAll(e.xattrs ?? []));
     return row;
@@ -176,7 +178,7 @@ class BrickScan {
         gfid = s.gfid;
         // Positional, in ENTRY_COLUMNS order: binding by name costs a tenth of the insert.
         stmt.upsert.run(
-          brick.id, r.path, r.parentGfid, r.name, areaOf(r.path), r.stat.type, r.stat.mode, r.stat.uid, r.stat.gid, r.stat.size,
+          brick.id, r.path, r.parentGfid, r.name, r.area, r.stat.type, r.stat.mode, r.stat.uid, r.stat.gid, r.stat.size,
           r.stat.blocks, r.stat.mtimeNs, r.stat.ctimeNs, r.stat.nlink, r.stat.inode, r.target, s.gfid, s.ecConfig, s.ecSize,
           s.ecVersionData, s.ecVersionMeta, s.ecHealing ? 1 : 0, s.ecDirtyData, s.ecDirtyMeta, s.linkto, s.shardSize,
           s.suspect ? 1 : 0, ownGfid2path(r, s) ? 1 : 0, s.json, gen,
@@ -230,12 +232,13 @@ class BrickScan {
       this.store(rows);
       if (last) this.stmt.dequeue.run(this.brick.id, dirPath);
     })();
+    const area = skipGlusterfs ? null : areaOf(dirPath);
     try {
       for await (const batch of scanDirectory(this.abs(dirPath), { xattrs: true, batch: DIR_BATCH })) {
         const rows: ReadEntry[] = [];
         for (const e of batch) {
           if (skipGlusterfs && e.name.equals(GLUSTERFS_DIR)) continue;
-          const row = this.fromScanned(dirPath, dirGfid, e);
+          const row = this.fromScanned(dirPath, dirGfid, area, e);
           if (row) rows.push(row);
         }
         flush(rows, false);
