@@ -12,6 +12,7 @@ import { listXattrs, listXattrsAsync } from '../fs/xattr.ts';
 import { hasStat, scanDirectory, type ScannedEntry } from '../fs/dirscan.ts';
 import { childPath, joinPath } from '../fs/names.ts';
 import { decodeAll } from '../xattr/decode.ts';
+import { isGfid2pathValueOf } from '../xattr/gfid2path.ts';
 import { statFields, summarizeXattrs, type StatFields, type XattrSummary } from './entry.ts';
 import type { BrickRow, Catalog } from '../index/catalog.ts';
 import { areaOf, type Area } from './areas.ts';
@@ -27,17 +28,15 @@ export interface ScanOptions {
   onProgress?: (p: ScanProgress) => void;
 }
 
-interface ReadEntry {
+/** An entry as read, with its xattrs, or with the previous scan's row when that is still valid (same inode, ctime, size). */
+type ReadEntry = {
   path: Buffer;
   area: Area;
   name: Buffer;
   parentGfid: string | null;
   stat: StatFields;
   target: Buffer | null;
-  /** Null when the previous scan's row is still valid (same inode, ctime, size): then `kept` is that row. */
-  xattrs: XattrSummary | null;
-  kept?: { id: bigint; gfid: string | null };
-}
+} & ({ xattrs: XattrSummary; kept?: never } | { xattrs?: never; kept: { id: bigint; gfid: string | null } });
 
 const DIR_BATCH = 512;
 
@@ -159,10 +158,8 @@ class BrickScan {
     if (e.error) this.recordError(rel, e.error, 'llistxattr');
     const prev = this.rescan ? this.stmt.previous.get(this.brick.id, rel) as PreviousRow | undefined : undefined;
     const unchanged = prev && prev.inode === stat.inode && prev.ctime_ns === stat.ctimeNs && prev.size === stat.size;
-    const row: ReadEntry = { path: rel, area: dirArea ?? areaOf(rel), name: e.name, parentGfid: dirGfid, stat, target: e.target ?? null, xattrs: null };
-    if (unchanged) row.kept = { id: prev.id, gfid: prev.gfid };
-    else row.xattrs = summarizeXattrs(decodeAll(e.xattrs ?? []));
-    return row;
+    const entry = { path: rel, area: dirArea ?? areaOf(rel), name: e.name, parentGfid: dirGfid, stat, target: e.target ?? null };
+    return unchanged ? { ...entry, kept: { id: prev.id, gfid: prev.gfid } } : { ...entry, xattrs: summarizeXattrs(decodeAll(e.xattrs ?? [])) };
   }
 
   /** Writes entries and queues their directories; the caller wraps it in a transaction. */
@@ -174,7 +171,7 @@ class BrickScan {
         stmt.touch.run(gen, r.parentGfid, r.kept.id);
         gfid = r.kept.gfid;
       } else {
-        const s = r.xattrs!;
+        const s = r.xattrs;
         gfid = s.gfid;
         // Positional, in ENTRY_COLUMNS order: binding by name costs a tenth of the insert.
         stmt.upsert.run(
@@ -358,8 +355,5 @@ const GLUSTERFS_DIR = Buffer.from('.glusterfs');
  */
 function ownGfid2path(r: ReadEntry, s: XattrSummary): boolean {
   if (s.gfid2pathValues.length !== 1 || !s.gfid2pathKeysMatch || r.parentGfid === null) return false;
-  const value = s.gfid2pathValues[0]!;
-  const at = r.parentGfid.length + 1; // `<parent>/<name>`, compared in place
-  return value.length === at + r.name.length && value[at - 1] === 0x2f
-    && value.toString('latin1', 0, at - 1) === r.parentGfid && value.subarray(at).equals(r.name);
+  return isGfid2pathValueOf(s.gfid2pathValues[0]!, r.parentGfid, r.name);
 }

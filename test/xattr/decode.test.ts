@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeXattr } from '../../core/xattr/decode.ts';
-import { gfid2pathKey, gfid2pathValue } from '../../core/xattr/gfid2path.ts';
+import { gfid2pathKey, gfid2pathValue, isGfid2pathValueOf } from '../../core/xattr/gfid2path.ts';
 
 const hex = (h: string) => Buffer.from(h.replace(/\s/g, ''), 'hex');
 
@@ -9,6 +9,15 @@ const hex = (h: string) => Buffer.from(h.replace(/\s/g, ''), 'hex');
 test('trusted.gfid decodes to the canonical text form', () => {
   assert.deepEqual(decodeXattr('trusted.gfid', hex('035e31faeb0a431a8d46876f553b518d')),
     { kind: 'gfid', gfid: '035e31fa-eb0a-431a-8d46-876f553b518d' });
+});
+
+test('gfid2path: a value is recognised as its parent and name, byte for byte', () => {
+  const parent = '00000000-0000-0000-0000-000000000001';
+  const name = Buffer.from([0x66, 0xff, 0x0a]); // non-UTF-8, with a newline
+  assert.ok(isGfid2pathValueOf(gfid2pathValue(parent, name), parent, name));
+  assert.ok(!isGfid2pathValueOf(gfid2pathValue(parent, name), parent, Buffer.from('f')));
+  assert.ok(!isGfid2pathValueOf(gfid2pathValue(parent, name), '00000000-0000-0000-0000-000000000002', name));
+  assert.ok(!isGfid2pathValueOf(Buffer.concat([Buffer.from(parent), Buffer.from('x'), name]), parent, name));
 });
 
 test('gfid2path: key is XXH64 of the value, seed 0', () => {
