@@ -11,7 +11,6 @@ import pLimit from 'p-limit';
 import { listXattrs, listXattrsAsync } from '../fs/xattr.ts';
 import { hasStat, scanDirectory, type ScannedEntry } from '../fs/dirscan.ts';
 import { childPath, joinPath } from '../fs/names.ts';
-import { decodeAll } from '../xattr/decode.ts';
 import { isGfid2pathValueOf } from '../xattr/gfid2path.ts';
 import { statFields, summarizeXattrs, type StatFields, type XattrSummary } from './entry.ts';
 import type { BrickRow, Catalog } from '../index/catalog.ts';
@@ -39,6 +38,8 @@ type ReadEntry = {
 } & ({ xattrs: XattrSummary; kept?: never } | { xattrs?: never; kept: { id: bigint; gfid: string | null } });
 
 const DIR_BATCH = 512;
+/** First-level handle buckets read ahead of the one being stored: enough to keep the pool busy. */
+const HANDLE_BUCKETS_AHEAD = 3;
 
 interface PreviousRow { id: bigint; inode: bigint; ctime_ns: bigint; size: bigint; gfid: string | null }
 
@@ -109,16 +110,23 @@ class BrickScan {
         if (seed) this.store([seed]);
       })();
     }
-    await this.walkNamespace();
+    // The two trees at once: the handle walk's reads fill the thread pool while the main
+    // thread stores namespace rows, instead of each phase waiting on the other's idle side.
+    // Both settle before a failure propagates: neither may touch the catalog once it closes.
+    const walks = await Promise.allSettled([
+      this.walkNamespace().then(() => { this.progress.phase = 'handles'; }),
+      this.walkHandles(handlesFrom),
+    ]);
+    for (const w of walks) if (w.status === 'rejected') throw w.reason;
     this.db.exec(ENTRY_INDEXES);
-    this.progress.phase = 'handles';
-    await this.walkHandles(handlesFrom);
     this.db.exec(HANDLE_INDEXES);
     await this.readUnnamedHandles();
     this.progress.phase = 'indices';
     await this.walkHealIndices();
     this.db.transaction(() => {
-      for (const table of ['entries', 'handles', 'heal_index', 'scan_errors']) {
+      // What an earlier generation saw and this one did not is gone from the brick. The first
+      // generation has nothing older: skip four whole-table scans.
+      for (const table of this.gen > 1 ? ['entries', 'handles', 'heal_index', 'scan_errors'] : []) {
         this.db.prepare(`DELETE FROM ${table} WHERE brick_id = ? AND scan_gen < ?`).run(b.id, this.gen);
       }
       this.stmt.setBrick.run('complete', this.gen, 256, null, new Date().toISOString(), b.id);
@@ -140,7 +148,7 @@ class BrickScan {
     const rel = Buffer.from('/');
     try {
       const st = statFields(await lstat(this.root, { bigint: true }));
-      return { path: rel, area: 'namespace', name: Buffer.alloc(0), parentGfid: null, stat: st, target: null, xattrs: summarizeXattrs(decodeAll(listXattrs(this.root))) };
+      return { path: rel, area: 'namespace', name: Buffer.alloc(0), parentGfid: null, stat: st, target: null, xattrs: summarizeXattrs(listXattrs(this.root)) };
     } catch (e) {
       this.recordError(rel, e, 'lstat');
       return null;
@@ -159,7 +167,7 @@ class BrickScan {
     const prev = this.rescan ? this.stmt.previous.get(this.brick.id, rel) as PreviousRow | undefined : undefined;
     const unchanged = prev && prev.inode === stat.inode && prev.ctime_ns === stat.ctimeNs && prev.size === stat.size;
     const entry = { path: rel, area: dirArea ?? areaOf(rel), name: e.name, parentGfid: dirGfid, stat, target: e.target ?? null };
-    return unchanged ? { ...entry, kept: { id: prev.id, gfid: prev.gfid } } : { ...entry, xattrs: summarizeXattrs(decodeAll(e.xattrs ?? [])) };
+    return unchanged ? { ...entry, kept: { id: prev.id, gfid: prev.gfid } } : { ...entry, xattrs: summarizeXattrs(e.xattrs ?? []) };
   }
 
   /** Writes entries and queues their directories; the caller wraps it in a transaction. */
@@ -250,13 +258,16 @@ class BrickScan {
     const glusterfs = joinPath(this.root, GLUSTERFS_DIR);
     const hex = (hi: number) => hi.toString(16).padStart(2, '0');
     // Names come back as `yy/<gfid>`: every second-level bucket of xx in one pass. The next
-    // xx is read on the thread pool while this one is written.
+    // few xx are read on the thread pool while this one is written.
     const listBucket = (hi: number) => this.list(joinPath(glusterfs, Buffer.from(hex(hi))), `/.glusterfs/${hex(hi)}`, true);
-    let next = listBucket(fromBucket);
+    const ahead = new Map<number, Promise<ScannedEntry[]>>();
+    const readAhead = (hi: number) => { if (hi < 256) ahead.set(hi, listBucket(hi)); };
+    for (let hi = fromBucket; hi < fromBucket + HANDLE_BUCKETS_AHEAD; hi++) readAhead(hi);
     for (let hi = fromBucket; hi < 256; hi++) {
       const hh = hex(hi);
-      const found = await next;
-      if (hi < 255) next = listBucket(hi + 1);
+      const found = await ahead.get(hi)!;
+      ahead.delete(hi);
+      readAhead(hi + HANDLE_BUCKETS_AHEAD);
       const rows = found.map((e) => this.handleRow(hh, e)).filter((r) => r !== null);
       this.db.transaction(() => {
         for (const r of rows) this.stmt.insertHandle.run(...r);
@@ -304,7 +315,7 @@ class BrickScan {
     const read = await Promise.all(rows.map((h) => this.limit(async () => {
       const abs = joinPath(joinPath(glusterfs, Buffer.from(h.bucket, 'latin1')), h.name);
       try {
-        return { id: h.id, summary: summarizeXattrs(decodeAll(await listXattrsAsync(abs))) };
+        return { id: h.id, summary: summarizeXattrs(await listXattrsAsync(abs)) };
       } catch (err) {
         this.recordError(Buffer.concat([Buffer.from(`/.glusterfs/${h.bucket}/`, 'latin1'), h.name]), err, 'llistxattr');
         return null;
