@@ -39,8 +39,12 @@ export class Catalog {
     let db: Db;
     try {
       db = new Database(file);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      // A kept catalog (--db) must survive a kill to resume: WAL. A temp one dies with the
+      // process, so its pages are written once, in place, instead of to the WAL and back.
+      db.pragma(path ? 'journal_mode = WAL' : 'journal_mode = MEMORY');
+      // Derived data: a killed process leaves a consistent WAL, and after a power loss a
+      // rescan rebuilds what was lost, so commits need not wait for fsync.
+      db.pragma('synchronous = OFF');
       db.pragma('foreign_keys = ON');
       // Bounded memory whatever the brick size: a 16 MiB page cache, sorts and temp B-trees on disk.
       db.pragma('cache_size = -16384');
