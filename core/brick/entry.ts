@@ -1,7 +1,8 @@
 /** One inode on a brick as the catalog records it: stat, decoded xattrs, derived EC/DHT fields. */
 import { constants, type BigIntStats } from 'node:fs';
 import type { StattedEntry } from '../fs/dirscan.ts';
-import type { XattrRecord } from '../xattr/decode.ts';
+import { decodeXattr } from '../xattr/decode.ts';
+import type { RawXattrs } from '../fs/native.ts';
 import { xattrColumn } from '../index/xattr-column.ts';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'chardev' | 'blockdev';
@@ -66,13 +67,15 @@ export interface XattrSummary {
   json: string;
 }
 
-export function summarizeXattrs(xattrs: XattrRecord[]): XattrSummary {
+/** From the raw (name, value) pairs as listed; each value is decoded once, here. */
+export function summarizeXattrs(raw: RawXattrs): XattrSummary {
   const s: XattrSummary = {
     gfid: null, ecConfig: null, ecSize: null, ecVersionData: null, ecVersionMeta: null, ecHealing: false,
     ecDirtyData: null, ecDirtyMeta: null, linkto: null, shardSize: null, suspect: false, gfid2pathValues: [],
-    gfid2pathKeysMatch: true, json: xattrColumn(xattrs),
+    gfid2pathKeysMatch: true, json: xattrColumn(raw),
   };
-  for (const { value, decoded: d } of xattrs) {
+  for (const [name, value] of raw) {
+    const d = decodeXattr(name, value);
     switch (d.kind) {
       case 'gfid': s.gfid = d.gfid; break;
       case 'ec-config': s.ecConfig = `${d.config.bricks - d.config.redundancy}+${d.config.redundancy}`; break;
@@ -93,4 +96,3 @@ export function summarizeXattrs(xattrs: XattrRecord[]): XattrSummary {
   }
   return s;
 }
-

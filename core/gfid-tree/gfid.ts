@@ -7,7 +7,7 @@ export const SHARD_ROOT_GFID = 'be318638-e8a0-4c6d-977d-7a937aa84806';
 const GFID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function formatGfid(raw: Uint8Array): string {
-  const hex = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex');
+  const hex = Buffer.isBuffer(raw) ? raw.toString('hex') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 

@@ -8,10 +8,17 @@ import { decodeXattr, decodedToJson } from '../xattr/decode.ts';
 
 export type XattrJson = Record<string, { kind: string; [field: string]: unknown }>;
 
-/** Builds the column text (names and values as listed). */
-export function xattrColumn(xattrs: ReadonlyArray<{ name: string; value: Buffer }>): string {
-  const members = xattrs.map(({ name, value }) => `${JSON.stringify(name)}:"${value.toString('hex')}"`);
-  return `{${members.join(',')}}`;
+/** A name JSON can hold as it is: printable ASCII without quote or backslash (every GlusterFS key). */
+const JSON_SAFE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** Builds the column text (names and values as listed). The scan calls it for every entry. */
+export function xattrColumn(xattrs: ReadonlyArray<readonly [name: string, value: Buffer]>): string {
+  let text = '{';
+  for (let i = 0; i < xattrs.length; i++) {
+    const [name, value] = xattrs[i]!;
+    text += `${i === 0 ? '' : ','}${JSON_SAFE.test(name) ? `"${name}"` : JSON.stringify(name)}:"${value.toString('hex')}"`;
+  }
+  return `${text}}`;
 }
 
 /** Decodes a column (NULL: none) into the JSON-safe decoded view, by name. */

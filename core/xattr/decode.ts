@@ -107,12 +107,16 @@ const exact: Record<string, Decoder> = {
   })),
 };
 
+const GFID2PATH_NAME = /^trusted\.gfid2path\.[0-9a-f]{16}$/;
+
+// Every file of a brick has one: checks in place, and the name is copied only once it is valid.
 function decodeGfid2path(value: Buffer, name: string): Decoded {
-  if (!/^trusted\.gfid2path\.[0-9a-f]{16}$/.test(name)) return malformed('key is not 16 lower-case hex digits');
-  const parent = value.subarray(0, 36).toString('latin1');
-  if (value.length < 38 || value[36] !== 0x2f || !isGfidText(parent)) return malformed('value is not <parent-gfid>/<name>');
+  if (!GFID2PATH_NAME.test(name)) return malformed('key is not 16 lower-case hex digits');
+  if (value.length < 38 || value[36] !== 0x2f) return malformed('value is not <parent-gfid>/<name>');
+  const parent = value.toString('latin1', 0, 36);
+  if (!isGfidText(parent)) return malformed('value is not <parent-gfid>/<name>');
+  if (value.indexOf(0x2f, 37) >= 0 || value.indexOf(0, 37) >= 0) return malformed('name contains "/" or NUL');
   const entryName = Buffer.from(value.subarray(37));
-  if (entryName.includes(0x2f) || entryName.includes(0)) return malformed('name contains "/" or NUL');
   const expectedKey = gfid2pathKey(value);
   return { kind: 'gfid2path', parentGfid: parent, name: entryName, keyMatches: expectedKey === name, expectedKey };
 }
