@@ -5,7 +5,6 @@
  */
 import { Option, type Command } from 'commander';
 import { EXIT } from '../../core/errors.ts';
-import { recover } from '../../core/recover/recover.ts';
 import { brickLabel } from '../../core/recover/model.ts';
 import type { EntryReport, RecoverSummary } from '../../core/recover/report.ts';
 import { Progress } from '../shared/progress.ts';
@@ -53,6 +52,8 @@ export async function runOut(bricks: string[], flags: OutFlags): Promise<number>
   const progress = new Progress();
   const write = (line: string) => process.stdout.write(`${line}\n`);
   try {
+    // Loaded here: the codec (and its SIMD assembler) would slow every other command's start.
+    const { recover } = await import('../../core/recover/recover.ts');
     const summary = await recover({
       bricks,
       out: flags.out!,
