@@ -18,7 +18,7 @@ import { withVolume } from '../test/cluster/volume.ts';
 
 const MIB = 1024 * 1024;
 const SIZE_MIB = Number(process.env.GFSCK_BENCH_MIB ?? 1024);
-const GFSCK = fileURLToPath(new URL('../bin/gfsck.js', import.meta.url));
+const GFSCK = fileURLToPath(new URL('../bin/gfsck.cjs', import.meta.url));
 const DOWN = [1, 4];
 const ROUNDS = Number(process.env.GFSCK_BENCH_ROUNDS ?? 3);
 

@@ -1,5 +1,5 @@
 /**
- * What users run is dist/ (bin/gfsck.js), not the sources the other tests import: the build
+ * What users run is dist/ (bin/gfsck.cjs), not the sources the other tests import: the build
  * must carry the SIMD kernel's .wat and start its worker threads from compiled files.
  * `npm test` builds first.
  */

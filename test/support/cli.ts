@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const GFSCK = fileURLToPath(new URL('../../bin/gfsck.js', import.meta.url));
+export const GFSCK = fileURLToPath(new URL('../../bin/gfsck.cjs', import.meta.url));
 
 export interface CliResult { status: number | null; stdout: string; stderr: string }
 
