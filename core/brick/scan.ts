@@ -238,6 +238,7 @@ class BrickScan {
       if (last) this.stmt.dequeue.run(this.brick.id, dirPath);
     })();
     const area = skipGlusterfs ? null : areaOf(dirPath);
+    let dequeued = false;
     try {
       for await (const batch of scanDirectory(this.abs(dirPath), { xattrs: true, batch: DIR_BATCH })) {
         const rows: ReadEntry[] = [];
@@ -246,12 +247,15 @@ class BrickScan {
           const row = this.fromScanned(dirPath, dirGfid, area, e);
           if (row) rows.push(row);
         }
-        flush(rows, false);
+        // A short batch is the directory's last (the reader stopped at its end): one
+        // transaction for most directories instead of two.
+        dequeued = batch.length < DIR_BATCH;
+        flush(rows, dequeued);
       }
     } catch (e) {
       this.recordError(dirPath, e, 'opendir');
     }
-    flush([], true);
+    if (!dequeued) flush([], true);
   }
 
   private async walkHandles(fromBucket: number): Promise<void> {

@@ -65,7 +65,8 @@ function parseBatch(buf: Buffer): ScannedEntry[] {
     if (attrs !== ABSENT) {
       const xattrs: RawXattrs = new Array(attrs);
       for (let k = 0; k < attrs; k++) {
-        const key = bytes(u16()).toString('latin1');
+        const keyLength = u16();
+        const key = buf.toString('latin1', at, at += keyLength);
         xattrs[k] = [key, bytes(u32())];
       }
       e.xattrs = xattrs;

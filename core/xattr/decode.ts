@@ -60,7 +60,7 @@ function afrCounters(v: Buffer): AfrCounters {
   return { data: v.readInt32BE(0), metadata: v.readInt32BE(4), entry: v.readInt32BE(8) };
 }
 
-const exact: Record<string, Decoder> = {
+const exact = new Map<string, Decoder>(Object.entries({
   'trusted.gfid': gfidValue('gfid'),
   'trusted.glusterfs.volume-id': gfidValue('volume-id'),
   'trusted.glusterfs.mdata': fixed(57, (v) => {
@@ -105,7 +105,7 @@ const exact: Record<string, Decoder> = {
   'trusted.glusterfs.shard.file-size': fixed(32, (v) => ({
     kind: 'shard-file-size', size: v.readBigInt64BE(0), blocks: v.readBigInt64BE(16),
   })),
-};
+} satisfies Record<string, Decoder>));
 
 const GFID2PATH_NAME = /^trusted\.gfid2path\.[0-9a-f]{16}$/;
 
@@ -125,7 +125,8 @@ const AFR_PENDING = /^trusted\.afr\.(.+)-client-(\d+)$/;
 const PGFID = /^trusted\.pgfid\.([0-9a-f-]{36})$/;
 
 export function decodeXattr(name: string, value: Buffer): Decoded {
-  const decoder = exact[name];
+  // A Map: brick entries bring fresh name strings, which a property lookup would intern first.
+  const decoder = exact.get(name);
   if (decoder) return decoder(value, name);
   if (name.startsWith(GFID2PATH_PREFIX)) return decodeGfid2path(value, name);
   const afr = AFR_PENDING.exec(name);
