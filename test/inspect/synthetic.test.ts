@@ -61,6 +61,7 @@ test('each planted damage gives exactly its findings', async () => {
     renameSync(h(b0, '/d1/f6'), join(b0, '.glusterfs/ff/ff', v.gfidOf('/d1/f6')));
     removeXattr(join(b0, 'd1/f7'), 'trusted.gfid');                 // entry without gfid
     removeXattr(join(b0, 'd1/f8'), gfid2pathKey(gfid2pathValue(v.gfidOf('/d1'), Buffer.from('f8')))); // gfid2path gone
+    removeXattr(join(b1, 'd2/f1-again'), gfid2pathKey(gfid2pathValue(v.gfidOf('/d2'), Buffer.from('f1-again')))); // a hard link's gfid2path gone
     setXattr(join(b0, 'd1/f9'), 'trusted.glusterfs.mdata', Buffer.alloc(10)); // malformed xattr
     for (const b of [b0, b1]) {                                      // the unhealable crash
       setXattr(join(b, 'big'), 'trusted.ec.size', u64(1024n));
@@ -88,7 +89,7 @@ test('each planted damage gives exactly its findings', async () => {
       'GFID_DUPLICATE b0 /d5', 'DIR_HANDLE_DANGLING b0 /d5', `DIR_HANDLE_DANGLING b0 ${g('/d5')}`, 'SET_GFID_MISMATCH b0 /d5',
       `HANDLE_WRONG_BUCKET b0 ${g('/d1/f6')}`, 'HANDLE_MISSING b0 /d1/f6',
       'GFID_MISSING b0 /d1/f7', 'SET_GFID_MISMATCH b0 /d1/f7',
-      'GFID2PATH_MISSING b0 /d1/f8',
+      'GFID2PATH_MISSING b0 /d1/f8', 'GFID2PATH_MISSING b1 /d1/f1', 'GFID2PATH_MISSING b1 /d2/f1-again',
       'XATTR_MALFORMED b0 /d1/f9', 'SET_METADATA_MISMATCH b0 /d1/f9',
       'EC_FRAGMENT_SIZE b0 /big', 'EC_FRAGMENT_SIZE b1 /big', 'EC_FRAGMENT_SIZE b2 /big', 'EC_DIRTY b0 /big', 'EC_DIRTY b1 /big',
       'EC_VERSION_MISMATCH set /big', 'EC_UNHEALABLE set /big',

@@ -5,7 +5,7 @@ import { fragmentLength } from '../../ec/layout.ts';
 import { dataFragments } from '../../volume/layout.ts';
 import type { BrickRow } from '../../index/catalog.ts';
 import type { CheckContext } from '../context.ts';
-import { entriesWithHandle, isLinkto, nameCount, type EntryRow, type EntryWithHandle } from '../rows.ts';
+import { isLinkto, type EntryRow } from '../rows.ts';
 import { parseXattrJson, type XattrJson } from '../../index/xattr-column.ts';
 
 /** Every column pass 2 reads but the xattrs JSON, fetched only for the entries that need it. */
@@ -14,15 +14,22 @@ const COLUMNS = `e.id, e.brick_id, e.path, e.parent_gfid, e.name, e.area, e.type
   e.xattr_suspect, e.g2p_own`;
 
 /**
+ * Another name of the entry's inode on its brick. Asked of the small inode index rather than
+ * by joining the handle tree: most files have two links, their name and their handle.
+ */
+const HAS_ANOTHER_NAME = `EXISTS (SELECT 1 FROM entries o WHERE o.brick_id = e.brick_id AND o.inode = e.inode AND o.id != e.id
+  AND o.area != 'anon-inode')`;
+
+/**
  * The entries that may give a finding, as SQL, so SQLite skips the healthy majority without
  * handing it to JavaScript. A superset: the checks below decide. The xattr flags come from
  * the scan; the EC terms mirror checkEc (the fragment length of ec.size on a stripe of
- * @stripe bytes, cast: JavaScript numbers bind as REAL, and REAL division does not round); the gfid2path term is nameCount() > 1 or a gfid2path the name does not
- * call for.
+ * @stripe bytes, cast: JavaScript numbers bind as REAL, and REAL division does not round);
+ * the gfid2path term is another name or a gfid2path the name does not call for.
  */
 const MAY_HAVE_A_FINDING = `e.xattr_suspect OR (e.gfid IS NULL AND e.path != x'2f') OR e.linkto IS NOT NULL
   OR (e.type != 'dir' AND e.gfid IS NOT NULL AND e.area != 'anon-inode'
-      AND (NOT e.g2p_own OR e.nlink - (h.inode IS NOT NULL AND h.inode = e.inode) > 1))
+      AND (NOT e.g2p_own OR (e.nlink > 1 AND ${HAS_ANOTHER_NAME})))
   OR (@disperse AND (e.ec_healing OR COALESCE(e.ec_dirty_data, 0) != 0 OR COALESCE(e.ec_dirty_meta, 0) != 0
       OR (e.type = 'file' AND e.area != 'anon-inode' AND (e.ec_config IS NULL OR e.ec_size IS NULL
           OR e.ec_version_data IS NULL OR e.ec_config != @config
@@ -32,13 +39,14 @@ export function checkEntries(ctx: CheckContext): void {
   const xattrsOf = ctx.db.prepare(`SELECT xattrs FROM entries WHERE id = ?`).pluck();
   const namesOfInode = ctx.db.prepare(`SELECT parent_gfid, name FROM entries WHERE brick_id = ? AND inode = ? AND area != 'anon-inode'`);
   const k = dataFragments(ctx.layout);
-  const sql = `${entriesWithHandle(COLUMNS)} AND (${MAY_HAVE_A_FINDING}) ORDER BY e.id LIMIT @limit`;
+  const sql = `SELECT ${COLUMNS} FROM entries e WHERE +e.brick_id = @brick AND e.id > @after AND (${MAY_HAVE_A_FINDING})
+    ORDER BY e.id LIMIT @limit`;
   const params = { disperse: ctx.layout.kind === 'disperse' ? 1 : 0, config: `${k}+${ctx.layout.redundancy}`, stripe: 512 * k };
   for (const brick of ctx.bricks) {
-    for (const e of ctx.pages<EntryWithHandle>(sql, { ...params, brick: brick.id })) {
+    for (const e of ctx.pages<EntryRow>(sql, { ...params, brick: brick.id })) {
       const isRoot = e.path.length === 1;
       const names = e.type !== 'dir' && e.gfid && e.area !== 'anon-inode'
-        ? nameCount(e) > 1
+        ? e.nlink > 1
           ? (namesOfInode.all(brick.id, e.inode) as Array<{ parent_gfid: string | null; name: Buffer }>)
           : [{ parent_gfid: e.parent_gfid, name: e.name }]
         : null;
