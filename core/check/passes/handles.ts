@@ -46,7 +46,7 @@ function handleLabel(h: { bucket: string; name: Buffer }): string {
  */
 const HANDLE_MAY_BE_WRONG = `h.type IS NULL OR h.type = 'dir'
   OR (e.type = 'dir' AND (h.type != 'symlink' OR e.parent_gfid IS NULL OR h.target != CAST('../../' || substr(e.parent_gfid, 1, 2)
-      || '/' || substr(e.parent_gfid, 3, 2) || '/' || e.parent_gfid || '/' AS BLOB) || e.name))
+      || '/' || substr(e.parent_gfid, 3, 2) || '/' || e.parent_gfid || '/' || e.name AS BLOB)))
   OR (e.type != 'dir' AND (h.type != e.type OR h.inode != e.inode))`;
 
 function checkNamedEntries(ctx: CheckContext, brick: BrickRow): void {
