@@ -132,5 +132,7 @@ CREATE INDEX IF NOT EXISTS entries_inode ON entries (brick_id, inode);
  */
 export const HANDLE_INDEXES = `
 CREATE INDEX IF NOT EXISTS handles_name ON handles (brick_id, bucket, name, inode, type, nlink, target);
-CREATE INDEX IF NOT EXISTS handles_inode ON handles (brick_id, inode);
 `;
+
+/** Handles by inode: only repair planning asks that, so it builds the index (inspect does not pay for it). */
+export const HANDLE_INODE_INDEX = `CREATE INDEX IF NOT EXISTS handles_inode ON handles (brick_id, inode)`;

@@ -29,6 +29,7 @@ import { getXattr } from '../fs/xattr.ts';
 import { GfsckError } from '../errors.ts';
 import { parseXattrJson } from '../index/xattr-column.ts';
 import type { BrickRow, Db } from '../index/catalog.ts';
+import { HANDLE_INODE_INDEX } from '../index/schema.ts';
 import type { BrickSet } from '../volume/layout.ts';
 import type { EntryType } from '../brick/entry.ts';
 import type { ProblemCode } from '../check/problems.ts';
@@ -142,6 +143,7 @@ class HandlePlanner {
 
   constructor(db: Db, private readonly bricks: BrickRow[], private readonly sets: BrickSet[], private readonly adopting: boolean) {
     this.byId = new Map(bricks.map((b) => [b.id, b]));
+    db.exec(HANDLE_INODE_INDEX);
     this.q = {
       findings: db.prepare(`SELECT code, brick_id, path, gfid, message, detail FROM findings WHERE code IN (${HANDLE_WORK_CODES.map(() => '?').join(',')}) ORDER BY id`),
       entryAt: db.prepare(`SELECT ${ENTRY_COLUMNS} FROM entries WHERE brick_id = ? AND path = ?`),
