@@ -19,11 +19,15 @@ interface Observed {
 
 function observe(catalog: Catalog): Observed {
   const db = catalog.db;
-  const ecConfigs = db.prepare(`SELECT DISTINCT ec_config FROM entries WHERE ec_config IS NOT NULL`).pluck().all() as string[];
-  const afrKeys = db.prepare(`SELECT DISTINCT key FROM entries, json_each(entries.xattrs)
-    WHERE entries.xattrs LIKE '%trusted.afr.%' AND key LIKE 'trusted.afr.%'`).pluck().all() as string[];
+  // One pass over every entry for all three; the AFR key names only if some entry has one.
+  const seen = db.prepare(`SELECT DISTINCT ec_config, linkto, xattrs LIKE '%"trusted.afr.%' AS afr FROM entries`)
+    .all() as Array<{ ec_config: string | null; linkto: string | null; afr: number }>;
+  const distinct = (values: Array<string | null>) => [...new Set(values.filter((v): v is string => v !== null))];
+  const ecConfigs = distinct(seen.map((r) => r.ec_config));
+  const afrKeys = seen.some((r) => r.afr) ? db.prepare(`SELECT DISTINCT key FROM entries, json_each(entries.xattrs)
+    WHERE entries.xattrs LIKE '%"trusted.afr.%' AND key LIKE 'trusted.afr.%'`).pluck().all() as string[] : [];
   const afrVolumes = [...new Set(afrKeys.map((k) => /^trusted\.afr\.(.+)-client-\d+$/.exec(k)?.[1]).filter((v): v is string => !!v))];
-  const linktos = db.prepare(`SELECT DISTINCT linkto FROM entries WHERE linkto IS NOT NULL`).pluck().all() as string[];
+  const linktos = distinct(seen.map((r) => r.linkto));
   const linktoVolumes = [...new Set(linktos.map((l) => /^(.+)-(?:client|disperse|replicate)-\d+$/.exec(l)?.[1]).filter((v): v is string => !!v))];
   const roots = db.prepare(`SELECT xattrs FROM entries WHERE path = x'2f'`).pluck().all() as string[];
   const partialRootRange = roots.some((json) => {
