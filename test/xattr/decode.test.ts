@@ -116,3 +116,13 @@ test('the catalog\'s xattrs column keeps the raw bytes and decodes back to the J
     assert.deepEqual(parseXattrJson(column), { [name]: decodedToJson(decodeXattr(name, value)) }, name);
   }
 });
+
+test('the xattrs column is JSON whatever the names: quotes, backslashes, control and high bytes', async () => {
+  const { xattrColumn } = await import('../../core/index/xattr-column.ts');
+  const names = ['trusted.gfid', 'user.a"b', 'user.back\\slash', 'user.tab\tnl\n', 'user.\x7f\x80\xff', 'user.'];
+  const xattrs = names.map((name, i) => [name, Buffer.from([i, 0xff])] as const);
+  const column = xattrColumn(xattrs);
+  assert.deepEqual(JSON.parse(column), Object.fromEntries(names.map((name, i) => [name, Buffer.from([i, 0xff]).toString('hex')])));
+  assert.equal(column, JSON.stringify(Object.fromEntries(xattrs.map(([name, value]) => [name, value.toString('hex')]))));
+  assert.equal(xattrColumn([]), '{}');
+});
