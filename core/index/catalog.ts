@@ -39,9 +39,15 @@ export class Catalog {
     let db: Db;
     try {
       db = new Database(file);
-      // A kept catalog (--db) must survive a kill to resume: WAL. A temp one dies with the
-      // process, so its pages are written once, in place, instead of to the WAL and back.
-      db.pragma(path ? 'journal_mode = WAL' : 'journal_mode = MEMORY');
+      // A kept catalog (--db) must survive a kill to resume: WAL, and admins may query it
+      // meanwhile. A temp one dies with the process and has one user: its pages are written
+      // once, in place, and no transaction takes a file lock or checks for other writers.
+      if (path) {
+        db.pragma('journal_mode = WAL');
+      } else {
+        db.pragma('journal_mode = MEMORY');
+        db.pragma('locking_mode = EXCLUSIVE');
+      }
       // Derived data: a killed process leaves a consistent WAL, and after a power loss a
       // rescan rebuilds what was lost, so commits need not wait for fsync.
       db.pragma('synchronous = OFF');
