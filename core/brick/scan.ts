@@ -12,8 +12,9 @@ import { listXattrs, listXattrsAsync } from '../fs/xattr.ts';
 import { hasStat, scanDirectory, type ScannedEntry } from '../fs/dirscan.ts';
 import { childPath, joinPath } from '../fs/names.ts';
 import { isGfid2pathValueOf } from '../xattr/gfid2path.ts';
-import { statFields, summarizeXattrs, type StatFields, type XattrSummary } from './entry.ts';
+import { entryType, statFields, summarizeXattrs, type StatFields, type XattrSummary } from './entry.ts';
 import type { BrickRow, Catalog } from '../index/catalog.ts';
+import type { Statement } from 'better-sqlite3';
 import { areaOf, type Area } from './areas.ts';
 import { ENTRY_INDEXES, HANDLE_INDEXES } from '../index/schema.ts';
 
@@ -82,9 +83,6 @@ class BrickScan {
       dequeue: db.prepare(`DELETE FROM walk_queue WHERE brick_id = ? AND path = ?`),
       nextDirs: db.prepare(`SELECT path, gfid FROM walk_queue WHERE brick_id = ? LIMIT ?`),
       scanError: db.prepare(`INSERT OR REPLACE INTO scan_errors (brick_id, path, syscall, code, scan_gen) VALUES (?, ?, ?, ?, ?)`),
-      insertHandle: db.prepare(`
-        INSERT INTO handles (brick_id, bucket, name, type, nlink, inode, size, target, gfid, xattrs, scan_gen)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       healIndex: db.prepare(`INSERT OR REPLACE INTO heal_index (brick_id, kind, gfid, name, scan_gen) VALUES (?, ?, ?, ?, ?)`),
       setBrick: db.prepare(`UPDATE bricks SET state = ?, scan_gen = ?, handles_done = ?, started_at = COALESCE(?, started_at),
         finished_at = ? WHERE id = ?`),
@@ -267,17 +265,20 @@ class BrickScan {
     const ahead = new Map<number, Promise<ScannedEntry[]>>();
     const readAhead = (hi: number) => { if (hi < 256) ahead.set(hi, listBucket(hi)); };
     for (let hi = fromBucket; hi < fromBucket + HANDLE_BUCKETS_AHEAD; hi++) readAhead(hi);
+    // The brick and generation of every row are written into the statement, not bound per row.
+    const insert = this.db.prepare(`INSERT INTO handles (brick_id, bucket, name, type, nlink, inode, size, target, scan_gen)
+      VALUES (${this.brick.id}, ?, ?, ?, ?, ?, ?, ?, ${this.gen})`);
     for (let hi = fromBucket; hi < 256; hi++) {
       const hh = hex(hi);
       const found = await ahead.get(hi)!;
       ahead.delete(hi);
       readAhead(hi + HANDLE_BUCKETS_AHEAD);
-      const rows = found.map((e) => this.handleRow(hh, e)).filter((r) => r !== null);
+      let stored = 0;
       this.db.transaction(() => {
-        for (const r of rows) this.stmt.insertHandle.run(...r);
+        for (const e of found) if (this.storeHandle(insert, hh, e)) stored++;
         this.stmt.handlesDone.run(hi + 1, this.brick.id);
       })();
-      this.progress.handles += rows.length;
+      this.progress.handles += stored;
       this.report(false);
     }
   }
@@ -293,16 +294,19 @@ class BrickScan {
     return entries;
   }
 
-  /** One object of .glusterfs/xx, named `yy/<name>` (or just `<name>` if it sits in xx itself). */
-  private handleRow(hh: string, e: ScannedEntry) {
-    const slash = e.name.indexOf(0x2f);
-    const bucket = slash < 0 ? hh : `${hh}/${e.name.subarray(0, slash).toString('latin1')}`;
+  /**
+   * One object of .glusterfs/xx, named `yy/<name>` (or just `<name>` if it sits in xx itself);
+   * false when it could not be statted (recorded as a scan error instead).
+   */
+  private storeHandle(insert: Statement, hh: string, e: ScannedEntry): boolean {
     if (!hasStat(e)) {
       this.recordError(Buffer.from(`/.glusterfs/${hh}/${e.name.toString('latin1')}`, 'latin1'), e.error, 'lstat');
-      return null;
+      return false;
     }
-    const st = statFields(e);
-    return [this.brick.id, bucket, e.name.subarray(slash + 1), st.type, st.nlink, st.inode, st.size, e.target ?? null, null, null, this.gen];
+    const slash = e.name.indexOf(0x2f);
+    const bucket = slash < 0 ? hh : `${hh}/${e.name.toString('latin1', 0, slash)}`;
+    insert.run(bucket, e.name.subarray(slash + 1), entryType(e.mode), e.nlink, e.ino, e.size, e.target ?? null);
+    return true;
   }
 
   /**
