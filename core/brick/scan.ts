@@ -334,7 +334,6 @@ class BrickScan {
     })();
   }
 
-
   private async walkHealIndices(): Promise<void> {
     const indices = joinPath(this.root, Buffer.from('.glusterfs/indices'));
     const rows: Array<[string, string, Buffer | null]> = [];

@@ -1,4 +1,6 @@
 /** Catalog rows as the passes read them. */
+import { handleBucketSql } from '../index/schema.ts';
+
 export interface EntryRow {
   id: number;
   brick_id: number;
@@ -42,7 +44,7 @@ export function isLinkto(e: Pick<EntryRow, 'type' | 'mode' | 'linkto'>): boolean
 export function entriesWithHandle(columns = 'e.*'): string {
   return `SELECT ${columns}, h.type AS h_type, h.inode AS h_inode, h.nlink AS h_nlink, h.target AS h_target
   FROM entries e LEFT JOIN handles h ON h.brick_id = e.brick_id
-    AND h.bucket = substr(e.gfid, 1, 2) || '/' || substr(e.gfid, 3, 2) AND h.name = CAST(e.gfid AS BLOB)
+    AND h.bucket = ${handleBucketSql('e.gfid')} AND h.name = CAST(e.gfid AS BLOB)
   WHERE +e.brick_id = @brick AND e.id > @after`;
 }
 

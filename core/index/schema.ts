@@ -134,5 +134,10 @@ export const HANDLE_INDEXES = `
 CREATE INDEX IF NOT EXISTS handles_name ON handles (brick_id, bucket, name, inode, type, nlink, target);
 `;
 
+/** SQL for the handle bucket (`xx/yy`) of a gfid given as text by `gfidText`, as the handles table stores it. */
+export function handleBucketSql(gfidText: string): string {
+  return `substr(${gfidText}, 1, 2) || '/' || substr(${gfidText}, 3, 2)`;
+}
+
 /** Handles by inode: only repair planning asks that, so it builds the index (inspect does not pay for it). */
 export const HANDLE_INODE_INDEX = `CREATE INDEX IF NOT EXISTS handles_inode ON handles (brick_id, inode)`;

@@ -29,7 +29,7 @@ import { getXattr } from '../fs/xattr.ts';
 import { GfsckError } from '../errors.ts';
 import { parseXattrJson } from '../index/xattr-column.ts';
 import type { BrickRow, Db } from '../index/catalog.ts';
-import { HANDLE_INODE_INDEX } from '../index/schema.ts';
+import { HANDLE_INODE_INDEX, handleBucketSql } from '../index/schema.ts';
 import type { BrickSet } from '../volume/layout.ts';
 import type { EntryType } from '../brick/entry.ts';
 import type { ProblemCode } from '../check/problems.ts';
@@ -154,7 +154,7 @@ class HandlePlanner {
       handleAt: db.prepare(`SELECT ${HANDLE_COLUMNS} FROM handles WHERE brick_id = ? AND bucket = ? AND name = ?`),
       handlesOfInode: db.prepare(`SELECT ${HANDLE_COLUMNS} FROM handles WHERE brick_id = ? AND inode = ?`),
       misplaced: db.prepare(`SELECT ${HANDLE_COLUMNS} FROM handles WHERE brick_id = ?
-        AND bucket != substr(CAST(name AS TEXT), 1, 2) || '/' || substr(CAST(name AS TEXT), 3, 2)`),
+        AND bucket != ${handleBucketSql('CAST(name AS TEXT)')}`),
       gfid2pathXattrs: db.prepare(`SELECT name, value FROM xattrs WHERE entry_id = ? AND name LIKE 'trusted.gfid2path.%'`),
       dirPath: db.prepare(`SELECT path FROM entries WHERE brick_id = ? AND gfid = ? AND type = 'dir' LIMIT 1`).pluck(),
     };

@@ -9,6 +9,7 @@ import type { BrickRow } from '../../index/catalog.ts';
 import type { CheckContext } from '../context.ts';
 import { entriesWithHandle, nameCount, type EntryWithHandle } from '../rows.ts';
 import { parseXattrJson } from '../../index/xattr-column.ts';
+import { handleBucketSql } from '../../index/schema.ts';
 import type { ProblemCode } from '../problems.ts';
 
 interface HandleRow {
@@ -38,17 +39,17 @@ function handleLabel(h: { bucket: string; name: Buffer }): string {
   return `.glusterfs/${h.bucket}/${escapeName(h.name)}`;
 }
 
-/** Every entry with a gfid must have its handle, of the right kind. */
 /**
  * Entries whose handle is not what it should be, as SQL (a superset; handleProblem decides):
  * no handle, a directory, or for a directory a target other than its parent's handle path
  * and its name, for anything else another type or inode.
  */
 const HANDLE_MAY_BE_WRONG = `h.type IS NULL OR h.type = 'dir'
-  OR (e.type = 'dir' AND (h.type != 'symlink' OR e.parent_gfid IS NULL OR h.target != CAST('../../' || substr(e.parent_gfid, 1, 2)
-      || '/' || substr(e.parent_gfid, 3, 2) || '/' || e.parent_gfid || '/' || e.name AS BLOB)))
+  OR (e.type = 'dir' AND (h.type != 'symlink' OR e.parent_gfid IS NULL
+      OR h.target != CAST('../../' || ${handleBucketSql('e.parent_gfid')} || '/' || e.parent_gfid || '/' || e.name AS BLOB)))
   OR (e.type != 'dir' AND (h.type != e.type OR h.inode != e.inode))`;
 
+/** Every entry with a gfid must have its handle, of the right kind. */
 function checkNamedEntries(ctx: CheckContext, brick: BrickRow): void {
   const columns = 'e.id, e.path, e.parent_gfid, e.name, e.type, e.inode, e.nlink, e.gfid';
   const sql = `${entriesWithHandle(columns)} AND e.gfid IS NOT NULL AND e.path != x'2f' AND (${HANDLE_MAY_BE_WRONG})
@@ -84,20 +85,20 @@ function dirHandleProblem(e: EntryWithHandle): { code: ProblemCode; vars?: Recor
   return null;
 }
 
-/** Every object in the handle tree must be the handle of a named entry of that gfid. */
 /**
  * Handles that may be wrong, as SQL (a superset; the loop below decides): a name that is not
  * a gfid in its own bucket, a directory or directory-like handle no entry names by gfid, or
  * a non-directory whose inode no entry holds under that gfid.
  */
 const HANDLE_TREE_MAY_BE_WRONG = `length(name) != 36
-  OR bucket != substr(CAST(name AS TEXT), 1, 2) || '/' || substr(CAST(name AS TEXT), 3, 2)
+  OR bucket != ${handleBucketSql('CAST(name AS TEXT)')}
   OR ((type = 'dir' OR (type = 'symlink' AND gfid IS NULL))
       AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.brick_id = handles.brick_id AND e.gfid = CAST(handles.name AS TEXT)))
   OR (type != 'dir' AND NOT (type = 'symlink' AND gfid IS NULL)
       AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.gfid = CAST(handles.name AS TEXT) AND e.brick_id = handles.brick_id
                       AND e.inode = handles.inode))`;
 
+/** Every object in the handle tree must be the handle of a named entry of that gfid. */
 function checkHandleTree(ctx: CheckContext, brick: BrickRow): void {
   const namesOfInode = ctx.db.prepare(`SELECT path, gfid FROM entries WHERE brick_id = ? AND inode = ?`);
   // Named entries of a gfid were checked from their side; this side reports only handles nobody names.
