@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { EXIT } from '../../core/errors.ts';
-import { brickLabel } from '../../core/recover/model.ts';
+import { brickLabel } from '../../core/volume/copies.ts';
 import type { EntryReport, RecoverSummary } from '../../core/recover/report.ts';
 import { Progress } from '../shared/progress.ts';
 import { positiveInt } from '../shared/run.ts';

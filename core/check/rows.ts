@@ -13,6 +13,7 @@ export interface EntryRow {
   uid: number;
   gid: number;
   size: number;
+  mtime_ns: number;
   nlink: number;
   inode: number;
   target: Buffer | null;

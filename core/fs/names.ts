@@ -71,3 +71,9 @@ export function unescapeName(text: string): Buffer {
   parts.push(Buffer.from(plain));
   return Buffer.concat(parts);
 }
+
+/** '/a/b' → '/a'; '/a' → '/'. */
+export function parentPath(path: Buffer): Buffer {
+  const i = path.lastIndexOf(SLASH);
+  return i <= 0 ? Buffer.from('/') : path.subarray(0, i);
+}

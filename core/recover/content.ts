@@ -14,7 +14,7 @@ import { EcWorkerPool, PARALLEL_MIN_BYTES, allocateShared } from '../ec/parallel
 import { DirectReader, allocateAligned } from '../fs/direct.ts';
 import { EntryError } from './output.ts';
 import type { EcPlan } from './ec-plan.ts';
-import { brickLabel, type BrickCopy, type VolumeShape } from './model.ts';
+import { brickLabel, type BrickCopy, type VolumeShape } from '../volume/copies.ts';
 
 /** User bytes decoded per block: large enough to split over worker threads, small enough to bound memory. */
 const BLOCK_BYTES = 16 * 1024 * 1024;

@@ -1,18 +1,12 @@
 /**
- * Which names the volume holds, decided per subvolume the way heal would settle them
- * (heal-sources.md §1.6, §2.6), then united across subvolumes (DHT):
- *   disperse   a gfid under a name counts when at least K bricks of the set hold it; a copy
- *              on fewer bricks is what an entry heal would delete (a name removed or
- *              renamed while those bricks were down);
- *   replicate  the names on the parent directory's entry sources; with no clear source
- *              (split-brain, or the parent still dirty) every brick's names, as AFR's
- *              conservative merge does;
- *   distribute the one brick's name.
- * DHT linkto files are pointers, never names of their own.
+ * Which names the volume holds: per subvolume, the heal verdict on the name
+ * (core/heal/names.ts: what entry heal keeps, removes or cannot decide), then united
+ * across subvolumes (DHT). DHT linkto files are pointers, never names of their own.
  */
 import type { EntryType } from '../brick/entry.ts';
-import { afrSources, pendingMatrix } from '../heal/afr.ts';
-import { brickLabel, gfidOf, isLinktoCopy, requiredCopies, xattr, xattrJson, type BrickCopy, type VolumeShape } from './model.ts';
+import { judgeSetName } from '../heal/verdict.ts';
+import { where } from '../heal/names.ts';
+import { gfidOf, isLinktoCopy, setOf, type BrickCopy, type VolumeShape } from '../volume/copies.ts';
 
 export type NameDecision =
   | {
@@ -33,8 +27,6 @@ interface Candidate {
   copies: BrickCopy[];
   conflict?: string;
 }
-
-const candidateKey = (c: BrickCopy): string => `${gfidOf(c) ?? 'none'} ${c.type}`;
 
 /**
  * Decides one name from its copies on all bricks. `parentCopies` are the copies of the
@@ -78,51 +70,15 @@ export function decideName(copies: BrickCopy[], parentCopies: BrickCopy[] | null
 
 const setCount = (c: Candidate): number => new Set(c.copies.map((x) => x.set)).size;
 
-/** The inode a set holds under this name, or why the set's copies do not count. */
+/** The inode a set holds under this name (the heal verdict's), or why the set's copies do not count. */
 function chooseInSet(copies: BrickCopy[], parentCopies: BrickCopy[] | null, shape: VolumeShape): Candidate | string {
-  const groups = new Map<string, Candidate>();
-  for (const c of copies) {
-    const key = candidateKey(c);
-    const group = groups.get(key) ?? { gfid: gfidOf(c), type: c.type, copies: [] };
-    group.copies.push(c);
-    groups.set(key, group);
+  const set = shape.sets[copies[0]!.set]!;
+  const view = { layout: shape.layout, set, participants: set.bricks.map((b) => setOf(shape, b).member) };
+  const name = judgeSetName(view, copies, parentCopies);
+  if (name.kind === 'stale') return `stale name on subvolume ${set.index}: ${name.evidence.join('; ')} (an entry heal would remove it)`;
+  if (name.kind === 'conflict') {
+    const [first] = name.groups;
+    return { ...first!, conflict: `${name.what === 'gfid' ? 'gfid split-brain' : 'type conflict'}: ${name.evidence.join('; ')}; took ${where(first!)}'s` };
   }
-  const ordered = [...groups.values()].sort((a, b) => b.copies.length - a.copies.length);
-  const where = (c: Candidate) => c.copies.map((x) => brickLabel(x.brick)).join(',');
-  if (shape.layout.kind === 'disperse') {
-    const k = requiredCopies(shape);
-    const held = ordered.filter((g) => g.copies.length >= k);
-    if (held.length === 0) {
-      return `stale name: only on ${ordered.map(where).join(' / ')}, fewer than K=${k} bricks of subvolume ${copies[0]!.set} (an entry heal would remove it)`;
-    }
-    return held[0]!;
-  }
-  let kept = ordered;
-  if (shape.layout.kind === 'replicate' && parentCopies && parentCopies.length > 0) {
-    const sources = entrySources(parentCopies, shape);
-    if (sources !== null) {
-      kept = ordered.filter((g) => g.copies.some((c) => sources.has(c.member)));
-      if (kept.length === 0) {
-        return `stale name: only on ${ordered.map(where).join(' / ')}, which the parent directory's entry changelog marks as behind`;
-      }
-    }
-  }
-  if (kept.length > 1) {
-    const describe = kept.map((g) => `${where(g)}: ${g.type} ${g.gfid ?? 'without gfid'}`).join('; ');
-    return { ...kept[0]!, conflict: `gfid split-brain: the bricks hold different inodes under this name (${describe}) and nothing says which is right; took ${where(kept[0]!)}'s` };
-  }
-  return kept[0]!;
-}
-
-/** Members whose directory entries are authoritative, or null for AFR's conservative merge (no deletions). */
-function entrySources(parentCopies: BrickCopy[], shape: VolumeShape): Set<number> | null {
-  const set = shape.sets[parentCopies[0]!.set]!;
-  const matrix = pendingMatrix(set, parentCopies.map((c) => ({ member: c.member, xattrs: xattrJson(c) })));
-  const direction = afrSources(matrix, 'entry');
-  const parentDirty = parentCopies.some((c) => {
-    const d = xattr(c, 'trusted.afr.dirty');
-    return d?.kind === 'afr-dirty' && d.counters.entry !== 0;
-  });
-  if (direction.splitBrain || parentDirty) return null;
-  return new Set(direction.sources);
+  return name.group;
 }

@@ -15,7 +15,8 @@ import { promisify } from 'node:util';
 import { GfsckError } from '../errors.ts';
 import { escapeName } from '../fs/names.ts';
 import { setXattr } from '../fs/xattr.ts';
-import { parentPath, pathComponents } from './paths.ts';
+import { pathComponents } from './paths.ts';
+import { parentPath } from '../fs/names.ts';
 
 const run = promisify(execFile);
 

@@ -3,7 +3,7 @@
  * output directory passes `checkedName`, wherever it came from (readdir, a catalog file,
  * gfid2path, a handle target, the command line).
  */
-import { childPath, SLASH } from '../fs/names.ts';
+import { childPath, parentPath, SLASH } from '../fs/names.ts';
 
 /** True for a name that stays inside its directory: not empty, '.', '..', and no '/' or NUL. */
 export function checkedName(name: Buffer): boolean {
@@ -31,12 +31,6 @@ export function pathComponents(path: Buffer): Buffer[] {
 /** Canonical form of a path typed by a user: one leading '/', no empty, '.' or '..' parts. */
 export function normalizeVolumePath(path: Buffer): Buffer {
   return pathComponents(path[0] === SLASH ? path : Buffer.concat([Buffer.from('/'), path])).reduce((dir, name) => childPath(dir, name), Buffer.from('/'));
-}
-
-/** '/a/b' → '/a'; '/a' → '/'. */
-export function parentPath(path: Buffer): Buffer {
-  const i = path.lastIndexOf(SLASH);
-  return i <= 0 ? Buffer.from('/') : path.subarray(0, i);
 }
 
 /** '/a/b/c' → ['/', '/a', '/a/b']. */

@@ -24,8 +24,9 @@ import { decideName } from './names.ts';
 import { SparseWriter, streamCopy, streamEc, type StreamContext, type StreamOutcome } from './content.ts';
 import { EntryError, OutputTree, type OwnerAndTimes, type SpecialType } from './output.ts';
 import { CatalogSource, DirectSource, type CopySource } from './sources.ts';
-import { ancestorPaths, normalizeVolumePath, parentPath, pathComponents } from './paths.ts';
-import { isDisperse, isLinktoCopy, xattr, type BrickCopy, type VolumeShape } from './model.ts';
+import { ancestorPaths, normalizeVolumePath, pathComponents } from './paths.ts';
+import { parentPath } from '../fs/names.ts';
+import { isDisperse, isLinktoCopy, xattr, type BrickCopy, type VolumeShape } from '../volume/copies.ts';
 import type { EntryReport, RecoverProgress, RecoverSummary } from './report.ts';
 
 export interface RecoverOptions {

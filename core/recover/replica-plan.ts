@@ -7,8 +7,8 @@
  */
 import { afrSources, pendingMatrix } from '../heal/afr.ts';
 import type { Exclusion } from './ec-plan.ts';
-import { changeTime } from './metadata.ts';
-import { brickLabel, xattr, xattrJson, type BrickCopy, type VolumeShape } from './model.ts';
+import { changeTime } from '../heal/metadata.ts';
+import { brickLabel, xattr, xattrJson, type BrickCopy, type VolumeShape } from '../volume/copies.ts';
 
 export interface ReplicaPlan {
   source: BrickCopy;

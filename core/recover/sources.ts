@@ -12,7 +12,8 @@ import { childPath, joinPath } from '../fs/names.ts';
 import { handleRelPath, parseDirHandleTarget, ROOT_GFID, SHARD_ROOT_GFID } from '../gfid-tree/gfid.ts';
 import { decodeXattr } from '../xattr/decode.ts';
 import { checkedName, pathComponents } from './paths.ts';
-import { setOf, type BrickCopy, type VolumeShape } from './model.ts';
+import { setOf, type BrickCopy, type VolumeShape } from '../volume/copies.ts';
+import { brickFile, copyFromRow, COPY_COLUMNS, type CopyRow } from '../index/copies.ts';
 
 export interface CopySource {
   /** Copies of one volume path, one per brick that has the name. */
@@ -29,22 +30,6 @@ const shardPath = (baseGfid: string, index: number): Buffer => Buffer.from(`/.sh
 
 // ---------------------------------------------------------------------------------------------
 
-/** An entries row as the statements return it: integers as bigint (safeIntegers), so ns times stay exact. */
-interface CatalogRow {
-  id: bigint;
-  position: bigint;
-  path: Buffer;
-  type: BrickCopy['type'];
-  mode: bigint;
-  uid: bigint;
-  gid: bigint;
-  size: bigint;
-  inode: bigint;
-  nlink: bigint;
-  mtime_ns: bigint;
-  target: Buffer | null;
-}
-
 /**
  * What clients see: the namespace, and .trashcan when features.trash put deleted files there.
  * .glusterfs is never scanned as entries; .shard and the AFR anonymous-inode folder are
@@ -52,7 +37,6 @@ interface CatalogRow {
  */
 const USER_AREAS = `('namespace', 'trashcan')`;
 
-const ROW_COLUMNS = `e.id, b.position, e.path, e.type, e.mode, e.uid, e.gid, e.size, e.inode, e.nlink, e.mtime_ns, e.target`;
 const PAGE = 2000;
 
 export class CatalogSource implements CopySource {
@@ -63,13 +47,12 @@ export class CatalogSource implements CopySource {
     private readonly shape: VolumeShape,
   ) {
     const select = (where: string) =>
-      db.prepare(`SELECT ${ROW_COLUMNS} FROM entries e JOIN bricks b ON b.id = e.brick_id WHERE ${where} ORDER BY b.position`);
+      db.prepare(`SELECT ${COPY_COLUMNS} FROM entries e JOIN bricks b ON b.id = e.brick_id WHERE ${where} ORDER BY b.position`);
     this.stmt = {
       byPath: select(`e.path = ?`),
       byGfid: select(`e.gfid = ? AND b.set_index = ? AND e.area IN ${USER_AREAS}`),
       namesOfGfid: db.prepare(`SELECT DISTINCT path FROM entries WHERE gfid = ? AND area IN ${USER_AREAS} ORDER BY path`).pluck(),
-      xattrs: db.prepare(`SELECT name, value FROM xattrs WHERE entry_id = ?`).raw(),
-      page: db.prepare(`SELECT ${ROW_COLUMNS} FROM entries e JOIN bricks b ON b.id = e.brick_id
+      page: db.prepare(`SELECT ${COPY_COLUMNS} FROM entries e JOIN bricks b ON b.id = e.brick_id
         WHERE e.area IN ${USER_AREAS} AND (e.path, b.position) > (?, ?) AND e.path >= ? AND e.path < ?
         ORDER BY e.path, b.position LIMIT ${PAGE}`),
     };
@@ -77,11 +60,11 @@ export class CatalogSource implements CopySource {
   }
 
   async copiesOfPath(path: Buffer): Promise<BrickCopy[]> {
-    return (this.stmt.byPath.all(path) as CatalogRow[]).map((r) => this.toCopy(r));
+    return (this.stmt.byPath.all(path) as CopyRow[]).map((r) => this.toCopy(r));
   }
 
   async copiesOfGfid(gfid: string, set: number): Promise<BrickCopy[]> {
-    return onePerBrick((this.stmt.byGfid.all(gfid, set) as CatalogRow[]).map((r) => this.toCopy(r)));
+    return onePerBrick((this.stmt.byGfid.all(gfid, set) as CopyRow[]).map((r) => this.toCopy(r)));
   }
 
   async shardCopies(baseGfid: string, index: number): Promise<BrickCopy[]> {
@@ -104,7 +87,7 @@ export class CatalogSource implements CopySource {
     let after: [Buffer, bigint] = [Buffer.alloc(0), -1n];
     let group: BrickCopy[] = [];
     for (;;) {
-      const rows = this.stmt.page.all(...after, from, to) as CatalogRow[];
+      const rows = this.stmt.page.all(...after, from, to) as CopyRow[];
       for (const r of rows) {
         if (!isRoot && !r.path.equals(under) && r.path[under.length] !== 0x2f) continue; // "/ab" is not below "/a"
         if (group.length > 0 && !group[0]!.path.equals(r.path)) {
@@ -115,37 +98,14 @@ export class CatalogSource implements CopySource {
       }
       if (rows.length < PAGE) break;
       const last = rows[rows.length - 1]!;
-      after = [last.path, last.position];
+      after = [last.path, BigInt(last.position)];
     }
     if (group.length > 0) yield group;
   }
 
-  private toCopy(r: CatalogRow): BrickCopy {
-    const position = Number(r.position);
-    const { set, member } = setOf(this.shape, position);
-    const xattrs = new Map((this.stmt.xattrs.all(r.id) as Array<[string, Buffer]>).map(([n, v]) => [n, v]));
-    return {
-      brick: position,
-      set,
-      member,
-      path: r.path,
-      file: brickFile(this.shape.roots[position]!, r.path),
-      type: r.type,
-      mode: Number(r.mode),
-      uid: Number(r.uid),
-      gid: Number(r.gid),
-      size: Number(r.size),
-      inode: r.inode,
-      nlink: Number(r.nlink),
-      mtimeNs: r.mtime_ns,
-      target: r.target,
-      xattrs,
-    };
+  private toCopy(r: CopyRow): BrickCopy {
+    return copyFromRow(r, this.shape);
   }
-}
-
-function brickFile(root: Buffer, path: Buffer): Buffer {
-  return path.length === 1 ? root : joinPath(root, path.subarray(1));
 }
 
 /** One copy per brick: several names of one inode on a brick are one fragment. */

@@ -22,7 +22,7 @@
 import { lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ROOT_GFID, dirHandleTarget, formatGfid, gfidToBytes, handleRelPath, isGfidText, parseDirHandleTarget } from '../gfid-tree/gfid.ts';
-import { childPath, escapeName, joinPath, unescapeName } from '../fs/names.ts';
+import { childPath, escapeName, joinPath, parentPath, unescapeName } from '../fs/names.ts';
 import { gfid2pathKey, gfid2pathValue } from '../xattr/gfid2path.ts';
 import { decodeXattr } from '../xattr/decode.ts';
 import { getXattr } from '../fs/xattr.ts';
@@ -94,11 +94,6 @@ const describeObject = (h: HandleObject) => (h.type === 'dir' ? 'a directory' : 
 
 /** Entries in path order, so the same name is always the one shown. */
 const byName = (rows: Entry[]): Entry[] => rows.sort((x, y) => Buffer.compare(x.path, y.path));
-
-function parentPath(path: Buffer): Buffer {
-  const i = path.lastIndexOf(0x2f);
-  return i <= 0 ? Buffer.from('/') : path.subarray(0, i);
-}
 
 /** Fails the action when the object is no longer the inode the plan saw. */
 function expectInode(abs: Buffer, inode: number, what: string): void {

@@ -5,13 +5,15 @@
  */
 import { baseName } from '../../fs/names.ts';
 import { dhtHash } from '../../dht/hash.ts';
-import { fragmentLength } from '../../ec/layout.ts';
-import { dataFragments, type BrickSet } from '../../volume/layout.ts';
+import type { BrickSet } from '../../volume/layout.ts';
 import type { CheckContext } from '../context.ts';
 import { isLinkto, type EntryRow } from '../rows.ts';
 import { parseXattrJson } from '../../index/xattr-column.ts';
-import { afrSources, pendingMatrix, AFR_COLUMNS } from '../../heal/afr.ts';
-import { ecDataGroups } from '../../heal/ec.ts';
+import { copyFromRow, COPY_COLUMNS, type CopyRow } from '../../index/copies.ts';
+import { isLinktoCopy, setOf, type BrickCopy } from '../../volume/copies.ts';
+import { judgeEntry, judgeSetName, labels, type EntryVerdict, type SetView } from '../../heal/verdict.ts';
+import { where } from '../../heal/names.ts';
+import { parentPath } from '../../fs/names.ts';
 
 const PAGE = 2000;
 
@@ -48,173 +50,166 @@ function distinct<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
 
-/** The most common value (first seen wins a tie) and the rows that disagree with it. */
-function majority<R, V>(rows: R[], value: (r: R) => V): { value: V; dissenters: R[] } {
-  const counts = new Map<V, number>();
-  for (const r of rows) counts.set(value(r), (counts.get(value(r)) ?? 0) + 1);
-  let best = value(rows[0]!);
-  for (const [v, n] of counts) if (n > counts.get(best)!) best = v;
-  return { value: best, dissenters: rows.filter((r) => value(r) !== best) };
-}
-
+/**
+ * Each path of the set is judged by the heal verdict (core/heal/verdict.ts), and its
+ * findings are that verdict in the problem table's words. Names inside a directory that is
+ * itself missing or stale on a brick are reported once, at the directory.
+ */
 function compareSet(ctx: CheckContext, set: BrickSet): void {
   const members = set.bricks.map((pos) => ctx.bricks[pos]!);
-  const missingDirs = new Set<string>(); // `${brickId}:${hex path}`: children are not reported again
-  const label = (brickId: number) => ctx.brickName(ctx.brick(brickId));
+  const shape = { layout: ctx.layout, roots: positionRoots(ctx) };
+  const view: SetView = { layout: ctx.layout, set, participants: set.bricks.map((pos) => setOf(shape, pos).member) };
+  const missingDirs = new Set<string>(); // `${brickId}:${hex path}`
+  const parents = new ParentCache(ctx, shape, members.map((b) => b.id));
+  const byGfid = ctx.db.prepare(`SELECT ${COPY_COLUMNS} FROM entries e JOIN bricks b ON b.id = e.brick_id
+    WHERE e.gfid = ? AND e.brick_id = ? AND e.area IN ('namespace', 'trashcan') LIMIT 1`);
   for (const rows of rowsByPath(ctx, members.map((b) => b.id))) {
     const path = rows[0]!.path;
     const present = new Set(rows.map((r) => r.brick_id));
-    const parentKey = (id: number) => `${id}:${parentOf(path).toString('hex')}`;
+    const parentKey = (id: number) => `${id}:${parentPath(path).toString('hex')}`;
     const absent = members.filter((b) => !present.has(b.id));
-    const missing = absent.filter((b) => !missingDirs.has(parentKey(b.id)));
     if (rows.some((r) => r.type === 'dir')) {
-      for (const b of members) if (!present.has(b.id)) missingDirs.add(`${b.id}:${path.toString('hex')}`);
+      for (const b of absent) missingDirs.add(`${b.id}:${path.toString('hex')}`);
     }
-    const gfid = rows.find((r) => r.gfid)?.gfid ?? null;
-    if (absent.length > 0 && missing.length === 0) continue; // inside a directory already reported missing or stale
-    const stale = missing.length > 0 ? staleNameReason(ctx, set, rows) : null;
-    if (stale) {
-      ctx.report('SET_STALE_NAME', {
-        path, gfid, brick: ctx.brick(rows[0]!.brick_id),
-        vars: { presentBricks: rows.map((r) => label(r.brick_id)).join(', '), why: stale },
-      });
-      continue;
+    if (absent.length > 0 && absent.every((b) => missingDirs.has(parentKey(b.id)))) continue;
+    const copies = rows.map((r) => copyFromRow({ ...r, position: ctx.brick(r.brick_id).position }, shape));
+    if (copies.some(isLinktoCopy)) continue; // DHT pointers: checked by placement
+    const name = judgeSetName(view, copies, path.length > 1 ? parents.get(parentPath(path)) : null);
+    let inode = copies;
+    if (name.kind === 'present' && name.missing.length > 0 && name.group.gfid && name.group.type !== 'dir') {
+      inode = [...name.group.copies];
+      for (const m of name.missing) {
+        const row = byGfid.get(name.group.gfid, ctx.bricks[set.bricks[m]!]!.id) as CopyRow | undefined;
+        if (row) inode.push(copyFromRow(row, shape));
+      }
+    } else if (name.kind === 'present') {
+      inode = name.group.copies;
     }
-    if (missing.length > 0) {
-      ctx.report('SET_ENTRY_MISSING', {
-        path, gfid, brick: missing[0],
-        vars: { missingBricks: missing.map((b) => ctx.brickName(b)).join(', '), presentBricks: rows.map((r) => label(r.brick_id)).join(', ') },
-        detail: { missing: missing.map((b) => b.position) },
-      });
+    const verdict = judgeEntry(view, path, name, inode);
+    reportVerdict(ctx, view, verdict, rows);
+    if (name.kind === 'stale') {
+      for (const g of name.stale) for (const c of g.copies) if (c.type === 'dir') missingDirs.add(`${ctx.bricks[c.brick]!.id}:${path.toString('hex')}`);
     }
-    const gfids = distinct(rows.map((r) => r.gfid ?? 'none'));
-    if (gfids.length > 1) {
-      // Named by the majority gfid, on the first brick that differs from it.
-      const m = majority(rows, (r) => r.gfid ?? 'none');
+  }
+}
+
+/** Brick roots by volume position. */
+function positionRoots(ctx: CheckContext): Buffer[] {
+  const roots: Buffer[] = [];
+  for (const b of ctx.bricks) roots[b.position] = b.root;
+  return roots;
+}
+
+/** The set's copies of recently seen directories: path order visits a parent before its names. */
+class ParentCache {
+  private readonly cache = new Map<string, BrickCopy[]>();
+  private readonly stmt;
+
+  constructor(ctx: CheckContext, private readonly shape: { layout: CheckContext['layout']; roots: Buffer[] }, brickIds: number[]) {
+    this.stmt = ctx.db.prepare(`SELECT ${COPY_COLUMNS} FROM entries e JOIN bricks b ON b.id = e.brick_id
+      WHERE e.path = ? AND e.brick_id IN (${brickIds.map(() => '?').join(',')}) ORDER BY b.position`);
+    this.brickIds = brickIds;
+  }
+
+  private readonly brickIds: number[];
+
+  get(path: Buffer): BrickCopy[] {
+    const key = path.toString('latin1');
+    let copies = this.cache.get(key);
+    if (!copies) {
+      if (this.cache.size > 1000) this.cache.clear();
+      copies = (this.stmt.all(path, ...this.brickIds) as CopyRow[]).map((r) => copyFromRow(r, this.shape));
+      this.cache.set(key, copies);
+    }
+    return copies;
+  }
+}
+
+function reportVerdict(ctx: CheckContext, view: SetView, v: EntryVerdict, rows: EntryRow[]): void {
+  const label = (id: number) => ctx.brickName(ctx.brick(id));
+  const brickOf = (member: number) => ctx.bricks[view.set.bricks[member]!]!;
+  const path = v.path;
+  const name = v.name;
+  if (name.kind === 'conflict') {
+    const gfid = name.groups[0]!.gfid;
+    if (name.what === 'type') {
+      ctx.report('SET_TYPE_MISMATCH', { path, gfid, vars: { types: rows.map((r) => `${label(r.brick_id)}=${r.type}`).join(', ') } });
+    } else {
       ctx.report('SET_GFID_MISMATCH', {
-        path, gfid: m.value === 'none' ? null : m.value, brick: ctx.brick(m.dissenters[0]!.brick_id),
+        path, gfid, brick: brickOf(name.groups[1]!.copies[0]!.member),
         vars: { gfids: rows.map((r) => `${label(r.brick_id)}=${r.gfid ?? 'none'}`).join(', ') },
       });
     }
-    if (distinct(rows.map((r) => r.type)).length > 1) {
-      ctx.report('SET_TYPE_MISMATCH', { path, gfid, vars: { types: rows.map((r) => `${label(r.brick_id)}=${r.type}`).join(', ') } });
-      continue;
-    }
-    if (ctx.layout.kind === 'disperse') compareEc(ctx, set, rows, gfid);
-    if (ctx.layout.kind === 'replicate') compareAfr(ctx, set, rows, gfid);
-    compareMetadata(ctx, rows, gfid);
-  }
-}
-
-/**
- * Why heal would delete a name rather than copy it to the bricks that lack it, or null:
- * on a disperse set, fewer than K bricks hold it; on a replica set, every brick holding it
- * is accused (a sink) in its parent directory's entry changelog.
- */
-function staleNameReason(ctx: CheckContext, set: BrickSet, rows: EntryRow[]): string | null {
-  if (ctx.layout.kind === 'disperse') {
-    const k = dataFragments(ctx.layout);
-    return rows.length < k ? `fewer than K=${k} bricks` : null;
-  }
-  if (ctx.layout.kind !== 'replicate') return null;
-  const members = set.bricks.map((pos) => ctx.bricks[pos]!);
-  const parentRows = ctx.db.prepare(`SELECT brick_id, xattrs FROM entries WHERE path = ? AND brick_id IN (${members.map(() => '?').join(',')})`)
-    .all(parentOf(rows[0]!.path), ...members.map((b) => b.id)) as Array<{ brick_id: number; xattrs: string }>;
-  if (parentRows.length < members.length) return null;
-  const matrix = pendingMatrix(set, parentRows.map((r) => ({ member: ctx.brick(r.brick_id).set_member, xattrs: parseXattrJson(r.xattrs) })));
-  const { sinks } = afrSources(matrix, 'entry');
-  const holders = rows.map((r) => ctx.brick(r.brick_id).set_member);
-  return holders.every((m) => sinks.includes(m)) ? 'the parent directory\'s changelog accuses them' : null;
-}
-
-function parentOf(path: Buffer): Buffer {
-  const i = path.lastIndexOf(0x2f);
-  return i <= 0 ? Buffer.from('/') : path.subarray(0, i);
-}
-
-function compareEc(ctx: CheckContext, set: BrickSet, rows: EntryRow[], gfid: string | null): void {
-  const label = (id: number) => ctx.brickName(ctx.brick(id));
-  const path = rows[0]!.path;
-  const k = dataFragments(ctx.layout);
-  if (rows[0]!.type === 'file') {
-    const configs = distinct(rows.map((r) => r.ec_config ?? 'none'));
-    if (configs.length > 1) {
-      ctx.report('EC_CONFIG_DISAGREE', { path, gfid, vars: { configs: rows.map((r) => `${label(r.brick_id)}=${r.ec_config ?? 'none'}`).join(', ') } });
-    }
-  } else if (rows[0]!.type !== 'dir') {
     return;
   }
-  const isFile = rows[0]!.type === 'file';
-  const decision = ecDataGroups(rows.map((r) => ({
-    member: ctx.brick(r.brick_id).set_member,
-    version: String(r.ec_version_data ?? 0),
-    size: isFile ? String(r.ec_size ?? 0) : '',
-    fragmentOk: !isFile || (r.ec_size !== null && r.size === fragmentLength(r.ec_size, k)),
-  })), k);
-  const memberLabel = (m: number) => ctx.brickName(ctx.bricks[set.bricks[m]!]!);
-  if (decision.groups.length > 1) {
-    ctx.report('EC_VERSION_MISMATCH', {
-      path, gfid, brick: decision.reason === 'ok' && decision.sinks.length > 0 ? ctx.bricks[set.bricks[decision.sinks[0]!]!] : null,
-      vars: {
-        groups: decision.groups.map((g) => `${g.members.map(memberLabel).join('+')}: v${g.version}${isFile ? ` size ${g.size}` : ''}`).join('; '),
-        stale: decision.sinks.map(memberLabel).join(', ') || 'none',
-      },
-      detail: { groups: decision.groups, sinks: decision.sinks },
+  if (name.kind === 'stale') {
+    for (const g of name.stale) {
+      ctx.report('SET_STALE_NAME', {
+        path, gfid: g.gfid, brick: brickOf(g.copies[0]!.member),
+        vars: { presentBricks: where(g), why: name.evidence.find((e) => e.includes(where(g))) ?? name.evidence[0] ?? '' },
+        detail: { stale: g.copies.map((c) => c.member) },
+      });
+    }
+    return;
+  }
+  if (name.stale.length > 0) {
+    // A minority holds another inode under the name: a gfid mismatch, named by the majority's gfid.
+    ctx.report('SET_GFID_MISMATCH', {
+      path, gfid: v.gfid, brick: brickOf(name.stale[0]!.copies[0]!.member),
+      vars: { gfids: rows.map((r) => `${label(r.brick_id)}=${r.gfid ?? 'none'}`).join(', ') },
     });
   }
-  if (isFile && decision.sources.length < k) {
-    ctx.report('EC_UNHEALABLE', { path, gfid, vars: { k }, detail: { groups: decision.groups, reason: decision.reason } });
+  if (name.missing.length > 0) {
+    ctx.report('SET_ENTRY_MISSING', {
+      path, gfid: v.gfid, brick: brickOf(name.missing[0]!),
+      vars: { missingBricks: labels(view, name.missing), presentBricks: where(name.group) },
+      detail: { missing: name.missing.map((m) => view.set.bricks[m]!) },
+    });
   }
-}
-
-function compareAfr(ctx: CheckContext, set: BrickSet, rows: EntryRow[], gfid: string | null): void {
-  if (rows.length < set.bricks.length) return; // direction needs every brick's view
-  const matrix = pendingMatrix(set, rows.map((r) => ({
-    member: ctx.brick(r.brick_id).set_member,
-    xattrs: parseXattrJson(r.xattrs),
-  })));
-  for (const column of AFR_COLUMNS) {
-    const result = afrSources(matrix, column);
-    if (result.splitBrain) {
-      ctx.report('AFR_SPLIT_BRAIN', { path: rows[0]!.path, gfid, vars: { kind: column, matrix: result.describe } });
+  if (v.ecData) reportEcData(ctx, view, v, rows);
+  if (v.afr) {
+    for (const [kind, d] of Object.entries({ data: v.afr.data, metadata: v.afr.metadata, entry: v.afr.entry })) {
+      if (d.splitBrain) ctx.report('AFR_SPLIT_BRAIN', { path, gfid: v.gfid, vars: { kind, matrix: d.describe } });
+    }
+  }
+  const m = v.metadata;
+  if (m && m.sinks.length > 0) {
+    const copies = v.name.kind === 'present' ? v.name.group.copies : [];
+    const all = [...copies].sort((a, b) => a.member - b.member);
+    for (const what of m.differs) {
+      const values = what === 'mode' || what === 'owner'
+        ? all.map((c) => `${labels(view, [c.member])}=${what === 'mode' ? (c.mode & 0o7777).toString(8) : `${c.uid}:${c.gid}`}`).join(', ')
+        : `differ on ${labels(view, all.map((c) => c.member))}`;
+      ctx.report('SET_METADATA_MISMATCH', {
+        path, gfid: v.gfid, brick: brickOf(m.sinks[0]!), vars: { what, values },
+        detail: { sources: m.sources, sinks: m.sinks, copyFrom: m.copyFrom },
+      });
     }
   }
 }
 
-/** xattrs that legitimately differ per brick, or are compared elsewhere. */
-function comparedXattr(name: string): boolean {
-  return !(
-    name.startsWith('trusted.ec.') || name.startsWith('trusted.afr.') || name.startsWith('trusted.gfid2path.') ||
-    name === 'trusted.gfid' || name === 'trusted.glusterfs.selinux' || name === 'trusted.glusterfs.quota.size' ||
-    name.endsWith('.xtime') || name.endsWith('.stime') || name === 'trusted.glusterfs.volume-id'
-  );
-}
-
-function compareMetadata(ctx: CheckContext, rows: EntryRow[], gfid: string | null): void {
-  if (rows.length < 2) return;
+function reportEcData(ctx: CheckContext, view: SetView, v: EntryVerdict, rows: EntryRow[]): void {
   const label = (id: number) => ctx.brickName(ctx.brick(id));
-  const views = rows.map((r) => {
-    const x = parseXattrJson(r.xattrs);
-    const names = Object.keys(x).filter(comparedXattr).sort();
-    return {
-      brick: r.brick_id,
-      fields: {
-        mode: r.mode.toString(8),
-        owner: `${r.uid}:${r.gid}`,
-        mdata: JSON.stringify(x['trusted.glusterfs.mdata'] ?? null),
-        xattrs: JSON.stringify(names.filter((n) => n !== 'trusted.glusterfs.mdata').map((n) => [n, x[n]])),
+  const data = v.ecData!;
+  const configs = distinct(rows.map((r) => r.ec_config ?? 'none'));
+  if (configs.length > 1) {
+    ctx.report('EC_CONFIG_DISAGREE', { path: v.path, gfid: v.gfid, vars: { configs: rows.map((r) => `${label(r.brick_id)}=${r.ec_config ?? 'none'}`).join(', ') } });
+  }
+  if (data.groups.length > 1) {
+    const healed = data.reason === 'ok';
+    ctx.report('EC_VERSION_MISMATCH', {
+      path: v.path, gfid: v.gfid, brick: healed && data.sinks.length > 0 ? ctx.bricks[view.set.bricks[data.sinks[0]!]!] : null,
+      vars: {
+        groups: data.groups.map((g) => `${labels(view, g.members).replaceAll(',', '+')}: v${g.version} size ${g.size}`).join('; '),
+        stale: healed ? labels(view, data.sinks) || 'none' : 'none',
       },
-    };
-  });
-  for (const what of ['mode', 'owner', 'mdata', 'xattrs'] as const) {
-    if (distinct(views.map((v) => v.fields[what])).length < 2) continue;
-    const values = what === 'mode' || what === 'owner'
-      ? views.map((v) => `${label(v.brick)}=${v.fields[what]}`).join(', ')
-      : `differ on ${views.map((v) => label(v.brick)).join(', ')}`;
-    const odd = majority(views, (v) => v.fields[what]).dissenters[0]!;
-    ctx.report('SET_METADATA_MISMATCH', {
-      path: rows[0]!.path, gfid, brick: ctx.brick(odd.brick), vars: { what, values },
-      detail: Object.fromEntries(views.map((v) => [label(v.brick), v.fields[what]])),
+      detail: { groups: data.groups.map((g) => ({ ...g, version: String(g.version), size: String(g.size) })), sinks: healed ? data.sinks : [] },
+    });
+  }
+  if (data.reason !== 'ok') {
+    ctx.report('EC_UNHEALABLE', {
+      path: v.path, gfid: v.gfid, vars: { k: data.k },
+      detail: { groups: data.groups.map((g) => ({ ...g, version: String(g.version), size: String(g.size) })), reason: data.reason },
     });
   }
 }
@@ -247,7 +242,7 @@ function checkPlacement(ctx: CheckContext): void {
       AND id > @after ORDER BY id LIMIT @limit`;
     for (const e of ctx.pages<EntryRow>(sql, { brick: brick.id })) {
       const hash = dhtHash(baseName(e.path));
-      const hashed = layoutOf(parentOf(e.path)).findIndex((r) => r !== null && r.start <= hash && hash <= r.stop);
+      const hashed = layoutOf(parentPath(e.path)).findIndex((r) => r !== null && r.start <= hash && hash <= r.stop);
       if (hashed < 0) continue; // a layout hole is the directory's problem, not the file's
       if (isLinkto(e)) {
         const target = subvolIndex(e.linkto!);

@@ -4,7 +4,7 @@
  */
 import type { EntryType } from '../brick/entry.ts';
 import { decodedToJson, decodeXattr, type Decoded } from '../xattr/decode.ts';
-import { dataFragments, type BrickSet, type VolumeLayout } from '../volume/layout.ts';
+import { dataFragments, type BrickSet, type VolumeLayout } from './layout.ts';
 import type { XattrJson } from '../index/xattr-column.ts';
 
 export interface BrickCopy {
@@ -47,7 +47,7 @@ export function requiredCopies(shape: VolumeShape): number {
   return isDisperse(shape) ? dataFragments(shape.layout) : 1;
 }
 
-export function setOf(shape: VolumeShape, brick: number): { set: number; member: number } {
+export function setOf(shape: Pick<VolumeShape, 'layout'>, brick: number): { set: number; member: number } {
   const size = shape.layout.setSize;
   return { set: Math.floor(brick / size), member: brick % size };
 }
