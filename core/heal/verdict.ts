@@ -44,7 +44,7 @@ export interface EntryVerdict {
   path: Buffer;
   set: number;
   name: NameVerdict;
-  /** The surviving inode (null when the name is stale or in conflict). */
+  /** The surviving inode; for a stale name the inode it held; null in a conflict. */
   gfid: string | null;
   type: EntryType | null;
   ecData: EcDataVerdict | null;
@@ -88,7 +88,8 @@ export function judgeEntry(view: SetView, path: Buffer, name: NameVerdict, inode
   const setIndex = view.set.index;
   const base = { path, set: setIndex, name, ecData: null, ecDir: null, afr: null, metadata: null, dirty: [], healing: [] };
   if (name.kind === 'stale') {
-    return { ...base, gfid: null, type: null, status: 'heal', reasons: name.evidence.map((e) => `stale name ${e}: heal removes it`) };
+    const [held] = name.stale;
+    return { ...base, gfid: held!.gfid, type: held!.type, status: 'heal', reasons: name.evidence.map((e) => `stale name ${e}: heal removes it`) };
   }
   if (name.kind === 'conflict') {
     return { ...base, gfid: null, type: null, status: 'conflict', reasons: [`${name.what} conflict: ${name.evidence.join('; ')}`] };

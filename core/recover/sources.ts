@@ -64,6 +64,11 @@ export class CatalogSource implements CopySource {
   }
 
   async copiesOfGfid(gfid: string, set: number): Promise<BrickCopy[]> {
+    return this.inodeCopies(gfid, set);
+  }
+
+  /** copiesOfGfid without the promise: the catalog answers at once. */
+  inodeCopies(gfid: string, set: number): BrickCopy[] {
     return onePerBrick((this.stmt.byGfid.all(gfid, set) as CopyRow[]).map((r) => this.toCopy(r)));
   }
 

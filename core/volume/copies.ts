@@ -75,4 +75,5 @@ export function isLinktoCopy(copy: BrickCopy): boolean {
   return copy.type === 'file' && copy.mode === 0o1000 && xattr(copy, 'trusted.glusterfs.dht.linkto')?.kind === 'dht-linkto';
 }
 
-export const brickLabel = (brick: number): string => `b${brick}`;
+/** How every report names a brick: its position in volume order. */
+export const brickLabel = (brick: number): string => `#${brick}`;

@@ -1,0 +1,136 @@
+/**
+ * `gfsck heal [--sources] BRICK...`: the heal plan of every entry, with the why (read-only);
+ * `gfsck heal --apply BRICK...` executes that plan; `gfsck heal --undo JOURNAL` reverts it.
+ */
+import { Command, Option } from 'commander';
+import { EXIT, GfsckError } from '../../core/errors.ts';
+import { escapeName } from '../../core/fs/names.ts';
+import { openHealPlan, type HealPlanRun } from '../../core/heal/heal.ts';
+import { describeAction, describeSet, sourcesAndSinks, type EntryPlan } from '../../core/heal/plan.ts';
+import type { EntryStatus } from '../../core/heal/verdict.ts';
+import { brickLabel } from '../../core/volume/copies.ts';
+import { Progress } from '../shared/progress.ts';
+import { onInterrupt, positiveInt } from '../shared/run.ts';
+
+export interface HealFlags {
+  sources?: boolean;
+  apply?: boolean;
+  undo?: string;
+  json?: boolean;
+  trustFragments?: boolean;
+  verifyData?: boolean;
+  journal?: string;
+  force?: boolean;
+  db?: string;
+  resume?: boolean;
+  layout?: string;
+  volinfo?: string;
+  jobs: number;
+}
+
+const SHOWN: EntryStatus[] = ['heal', 'repairable', 'unrecoverable', 'conflict'];
+const TITLES: Record<EntryStatus, string> = {
+  healthy: 'healthy',
+  heal: 'to heal',
+  repairable: 'GlusterFS cannot heal these; gfsck can repair them',
+  unrecoverable: 'unrecoverable: fewer than K consistent fragments',
+  conflict: 'conflicts: nothing says which copy is right',
+};
+
+export function healCommand(): Command {
+  return new Command('heal')
+    .description('which bricks of each set are good and why (--sources, the default), and the offline heal (--apply)')
+    .argument('[bricks...]', 'brick directories, in volume order')
+    .option('--sources', 'print the heal plan: per entry its sources, sinks and why (read-only; the default)')
+    .option('--json', 'JSON Lines: one object per entry to heal, then a summary')
+    .option('--trust-fragments', 'for files a client crash left longer than trusted.ec.size: keep everything the fragments hold')
+    .option('--db <file>', 'keep the catalog in this SQLite file (default: a temp file removed at exit)')
+    .option('--resume', 'reuse the bricks already scanned into --db')
+    .addOption(new Option('--layout <layout>', 'disperse:K+R, replica:N[:arbiter] or distribute'))
+    .option('--volinfo <dir>', "glusterd's vols/NAME folder (or its info file): layout and brick order")
+    .option('--jobs <n>', 'directories read at once', positiveInt('--jobs'), 8)
+    .action(async (bricks: string[], flags: HealFlags) => {
+      if (bricks.length === 0) throw new GfsckError('usage', 'no brick directories given');
+      const progress = new Progress();
+      let run: HealPlanRun | null = null;
+      const stopListening = onInterrupt(() => {
+        progress.done();
+        run?.catalog.close();
+        return flags.db ? `the catalog ${flags.db} keeps the scan so far: rerun with --resume` : undefined;
+      });
+      try {
+        run = await openHealPlan({
+          bricks, db: flags.db ?? null, resume: Boolean(flags.resume), layout: { layout: flags.layout, volinfo: flags.volinfo },
+          jobs: flags.jobs, trustFragments: Boolean(flags.trustFragments),
+          onScan: (p) => progress.update(() => `brick ${p.brick}: ${p.phase}: ${p.entries} entries`),
+        });
+        progress.update(() => 'judging every entry');
+        const shown: EntryPlan[] = [];
+        let total = 0;
+        for (const plan of run.entries()) {
+          total++;
+          if (plan.verdict.status !== 'healthy') shown.push(plan);
+        }
+        progress.done();
+        const out = (line: string) => process.stdout.write(`${line}\n`);
+        if (flags.json) printJson(run, shown, total, out);
+        else printText(run, shown, total, bricks, flags, out);
+        process.exitCode = shown.length > 0 ? EXIT.uncorrected : EXIT.clean;
+      } finally {
+        stopListening();
+        progress.done();
+        run?.catalog.close();
+      }
+    });
+}
+
+function printText(run: HealPlanRun, shown: EntryPlan[], total: number, bricks: string[], flags: HealFlags, out: (l: string) => void): void {
+  out(`gfsck heal: ${run.shape.roots.length} bricks, ${run.layoutText}`);
+  for (const s of run.summaries) out(describeSet(s, run.shape));
+  const todo = shown.filter((p) => p.actions.length > 0).length;
+  if (todo > 0) {
+    const layout = flags.volinfo ? ` --volinfo ${flags.volinfo}` : flags.layout ? ` --layout ${flags.layout}` : '';
+    out(`heal them with the volume stopped: gfsck heal --apply${flags.trustFragments ? ' --trust-fragments' : ''}${layout} ${bricks.join(' ')}`);
+  }
+  for (const status of SHOWN) {
+    const group = shown.filter((p) => p.verdict.status === status);
+    if (group.length === 0) continue;
+    out('');
+    out(`${TITLES[status]} (${group.length}):`);
+    for (const p of group) {
+      const set = run.shape.sets[p.verdict.set]!.bricks;
+      const { sources, sinks } = sourcesAndSinks(p);
+      const who = `${sources.length > 0 ? `  sources ${sources.map((m) => brickLabel(set[m]!)).join(',')}` : ''}${sinks.length > 0 ? `  sinks ${sinks.map((m) => brickLabel(set[m]!)).join(',')}` : ''}`;
+      out(`  ${escapeName(p.verdict.path)}  ${p.verdict.gfid ?? 'no gfid'}${who}`);
+      for (const r of p.verdict.reasons) out(`      ${r}`);
+      for (const a of p.actions) out(`      -> ${describeAction(a, set)}`);
+      if (p.left) out(`      left: ${p.left}`);
+    }
+  }
+  out('');
+  const count = (s: EntryStatus) => shown.filter((p) => p.verdict.status === s).length;
+  out(`${total} entries: ${total - shown.length} healthy, ${count('heal')} to heal, ${count('repairable')} repairable, ` +
+    `${count('unrecoverable')} unrecoverable, ${count('conflict')} in conflict${shown.length > 0 ? '; nothing was changed' : ''}`);
+}
+
+function printJson(run: HealPlanRun, shown: EntryPlan[], total: number, out: (l: string) => void): void {
+  for (const p of shown) {
+    const set = run.shape.sets[p.verdict.set]!.bricks;
+    const label = (ms: number[]) => ms.map((m) => brickLabel(set[m]!));
+    const { sources, sinks } = sourcesAndSinks(p);
+    out(JSON.stringify({
+      type: 'entry', path: escapeName(p.verdict.path), gfid: p.verdict.gfid, set: p.verdict.set, status: p.verdict.status,
+      sources: label(sources), sinks: label(sinks), reasons: p.verdict.reasons,
+      actions: p.actions.map((a) => ({ op: a.op, text: describeAction(a, set) })), left: p.left,
+    }));
+  }
+  const count = (s: EntryStatus) => shown.filter((p) => p.verdict.status === s).length;
+  out(JSON.stringify({
+    type: 'summary', layout: run.layoutText, entries: total, healthy: total - shown.length,
+    heal: count('heal'), repairable: count('repairable'), unrecoverable: count('unrecoverable'), conflict: count('conflict'),
+    sets: run.summaries.map((s) => ({
+      set: s.set, bricks: s.bricks.map(brickLabel), complete: s.complete,
+      stale: Object.fromEntries(s.bricks.map((b, m) => [brickLabel(b), s.sinkCounts[m]!]).filter(([, n]) => (n as number) > 0)),
+    })),
+  }));
+}

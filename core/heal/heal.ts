@@ -1,0 +1,50 @@
+/**
+ * `gfsck heal`: scan the bricks into the catalog, settle the layout, and plan the heal of
+ * every entry (plan.ts). The plan is handed out entry by entry, so a caller can print it
+ * (--sources) or execute it (--apply, apply.ts) without holding a whole volume in memory.
+ */
+import { Catalog } from '../index/catalog.ts';
+import { requireRoot, scanVolume, validateBricks } from '../inspect/inspect.ts';
+import type { LayoutSource } from '../volume/resolve.ts';
+import type { ScanProgress } from '../brick/scan.ts';
+import type { VolumeShape } from '../volume/copies.ts';
+import { describeLayout } from '../volume/layout.ts';
+import { planHeal, type EntryPlan, type SetSummary } from './plan.ts';
+
+export interface HealOptions {
+  bricks: string[];
+  db: string | null;
+  resume: boolean;
+  layout: LayoutSource;
+  jobs: number;
+  trustFragments: boolean;
+  onScan?: (p: ScanProgress) => void;
+}
+
+export interface HealPlanRun {
+  shape: VolumeShape;
+  layoutText: string;
+  catalog: Catalog;
+  /** Every entry's plan, in path order per set; `summaries` is complete once it is drained. */
+  entries(): Generator<EntryPlan>;
+  summaries: SetSummary[];
+}
+
+export async function openHealPlan(opts: HealOptions): Promise<HealPlanRun> {
+  requireRoot();
+  const roots = validateBricks(opts.bricks);
+  const catalog = Catalog.open(opts.db);
+  try {
+    const { layout, sets } = await scanVolume(catalog, roots, { resume: opts.resume, layout: opts.layout, jobs: opts.jobs, onProgress: opts.onScan });
+    const shape: VolumeShape = { layout, sets, roots: roots.map((r) => Buffer.from(r)) };
+    const summaries: SetSummary[] = [];
+    return {
+      shape, catalog, summaries,
+      layoutText: `${describeLayout(layout)} (layout ${layout.source === 'inferred' ? 'inferred from the bricks' : `from ${layout.source}`})`,
+      entries: () => planHeal(catalog.db, shape, { trustFragments: opts.trustFragments }, summaries),
+    };
+  } catch (e) {
+    catalog.close();
+    throw e;
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * The heal plan: every entry of every set judged (verdict.ts) and turned into the exact
+ * list of changes `heal --apply` makes, in the order it makes them. `heal --sources` prints
+ * this plan; `--apply` executes it and nothing else.
+ *
+ * Per entry, in order (heal-sources.md §0, §1.6, §1.7): the name first (copies to move
+ * aside, names to create), then the data, then the metadata, then the EC counters as
+ * GlusterFS leaves them after its own heal, then the index entries that no longer apply.
+ * Children of a directory that heal moves aside travel with it and are not planned again.
+ */
+import type { EntryType } from '../brick/entry.ts';
+import { GfsckError } from '../errors.ts';
+import { CatalogSource } from '../recover/sources.ts';
+import type { Db } from '../index/catalog.ts';
+import { brickLabel, setOf, type BrickCopy, type VolumeShape } from '../volume/copies.ts';
+import { dataFragments } from '../volume/layout.ts';
+import { EC_HEAL_BIT } from '../xattr/decode.ts';
+import { chooseEcData, type EcDataChoice } from './ec-data.ts';
+import type { MetadataPart } from './metadata.ts';
+import { judgeEntry, judgeSetName, type EntryStatus, type EntryVerdict, type SetView } from './verdict.ts';
+import { parentPath } from '../fs/names.ts';
+
+export type HealAction =
+  /** Move this member's copy of the name aside (its handle too when no other name keeps the inode). */
+  | { op: 'quarantine'; member: number; type: EntryType; gfid: string | null }
+  /** Create the name on `member` as the inode it is on `from` (same gfid, type, mode, owner, xattrs). */
+  | { op: 'create'; member: number; from: number }
+  /** Rewrite the sinks' fragments from the sources; also truncates sources longer than `fragmentBytes`. */
+  | { op: 'data'; sources: number[]; sinks: number[]; size: number; fragmentBytes: number; way: EcDataChoice['way'] }
+  /** Copy mode, owner and the compared xattrs (mdata max-merged) from `from` to the sinks. */
+  | { op: 'metadata'; from: number; sinks: number[]; parts: MetadataPart[] }
+  /** The EC counters every member ends with: versions and size equal, dirty zero, no heal bit. */
+  | { op: 'counters'; members: number[]; version: bigint; metaVersion: bigint; size: number | null }
+  /** Index entries (.glusterfs/indices/xattrop/<gfid>) to remove once the counters are zero. */
+  | { op: 'index'; members: number[]; gfid: string };
+
+export interface EntryPlan {
+  verdict: EntryVerdict;
+  actions: HealAction[];
+  /** Why nothing (or not everything) is done for this entry. */
+  left: string | null;
+}
+
+export interface SetSummary {
+  set: number;
+  bricks: number[];
+  /** Given bricks of the set, and whether it is whole. */
+  complete: boolean;
+  /** Entries each member is a sink for (by member). */
+  sinkCounts: number[];
+  statuses: Record<EntryStatus, number>;
+}
+
+export interface PlanOptions {
+  trustFragments: boolean;
+}
+
+/** Entries in path order per set, each with its plan. */
+export function* planHeal(db: Db, shape: VolumeShape, opts: PlanOptions, summaries: SetSummary[]): Generator<EntryPlan> {
+  if (shape.layout.kind !== 'disperse') {
+    throw new GfsckError('usage', `heal of ${shape.layout.kind} volumes is not supported yet: gfsck heal handles disperse volumes`);
+  }
+  const source = new CatalogSource(db, shape);
+  const indexed = indexedGfids(db, shape);
+  for (const set of shape.sets) summaries.push(newSummary(shape, set.index));
+  const walkers = shape.sets.map((set) => new SetWalker({ layout: shape.layout, set, participants: set.bricks.map((b) => setOf(shape, b).member) }, shape, source, indexed, opts, summaries[set.index]!));
+  for (const group of source.namespace(Buffer.from('/'))) {
+    for (const walker of walkers) {
+      const copies = group.filter((c) => c.set === walker.view.set.index);
+      if (copies.length === 0) continue;
+      const plan = walker.plan(copies);
+      if (plan) yield plan;
+    }
+  }
+}
+
+function newSummary(shape: VolumeShape, set: number): SetSummary {
+  const bricks = shape.sets[set]!.bricks;
+  return {
+    set, bricks, complete: bricks.length === shape.layout.setSize, sinkCounts: bricks.map(() => 0),
+    statuses: { healthy: 0, heal: 0, repairable: 0, unrecoverable: 0, conflict: 0 },
+  };
+}
+
+/** gfid → volume positions whose xattrop index lists it. */
+function indexedGfids(db: Db, shape: VolumeShape): Map<string, Set<number>> {
+  const rows = db.prepare(`SELECT b.position, h.gfid FROM heal_index h JOIN bricks b ON b.id = h.brick_id WHERE h.kind = 'xattrop'`).all() as Array<{ position: number; gfid: string }>;
+  const map = new Map<string, Set<number>>();
+  for (const r of rows) {
+    if (r.position >= shape.roots.length) continue;
+    const s = map.get(r.gfid) ?? new Set<number>();
+    s.add(r.position);
+    map.set(r.gfid, s);
+  }
+  return map;
+}
+
+class SetWalker {
+  /** The set's copies of recent directories, by path: path order visits a parent before its names. */
+  private readonly dirs = new Map<string, BrickCopy[]>();
+  /** `${member}:${path}` of directories moved aside: what is under them goes with them. */
+  private readonly movedDirs = new Set<string>();
+  private readonly k: number;
+
+  constructor(
+    readonly view: SetView,
+    private readonly shape: VolumeShape,
+    private readonly source: CatalogSource,
+    private readonly indexed: Map<string, Set<number>>,
+    private readonly opts: PlanOptions,
+    private readonly summary: SetSummary,
+  ) {
+    this.k = dataFragments(view.layout);
+  }
+
+  plan(copies: BrickCopy[]): EntryPlan | null {
+    const path = copies[0]!.path;
+    const parent = path.length > 1 ? parentPath(path) : null;
+    const underMoved = copies.filter((c) => parent !== null && this.movedDirs.has(`${c.member}:${parent.toString('latin1')}`));
+    for (const c of underMoved) if (c.type === 'dir') this.movedDirs.add(`${c.member}:${path.toString('latin1')}`);
+    const live = copies.filter((c) => !underMoved.includes(c));
+    if (live.length === 0) return null;
+    const parentCopies = parent ? this.dirs.get(parent.toString('latin1')) ?? null : null;
+    const name = judgeSetName(this.view, live, parentCopies);
+    const inode = name.kind === 'present' ? this.inodeCopies(name.group.gfid, name.group.type, name.group.copies, name.missing) : [];
+    const verdict = judgeEntry(this.view, path, name, inode);
+    if (name.kind === 'present' && name.group.type === 'dir') this.remember(path, name.group.copies);
+    const plan = this.actions(verdict);
+    for (const a of plan.actions) {
+      if (a.op === 'quarantine' && a.type === 'dir') this.movedDirs.add(`${a.member}:${path.toString('latin1')}`);
+    }
+    this.count(plan);
+    return plan;
+  }
+
+  private remember(path: Buffer, copies: BrickCopy[]): void {
+    if (this.dirs.size > 4096) this.dirs.clear();
+    this.dirs.set(path.toString('latin1'), copies);
+  }
+
+  /** The inode's copies: by name, and for members without the name, by gfid (a rename, or a name lost). */
+  private inodeCopies(gfid: string | null, type: EntryType, named: BrickCopy[], missing: number[]): BrickCopy[] {
+    if (!gfid || type === 'dir' || missing.length === 0) return named;
+    const byMember = new Map(named.map((c) => [c.member, c]));
+    for (const c of this.source.inodeCopies(gfid, this.view.set.index)) if (!byMember.has(c.member)) byMember.set(c.member, c);
+    return [...byMember.values()];
+  }
+
+  private actions(v: EntryVerdict): EntryPlan {
+    const actions: HealAction[] = [];
+    const name = v.name;
+    if (v.status === 'conflict') return { verdict: v, actions, left: v.reasons.join('; ') };
+    if (v.status === 'unrecoverable') return { verdict: v, actions, left: v.reasons.find((r) => r.includes('fewer than K')) ?? v.reasons.join('; ') };
+    const participants = this.view.participants;
+    if (participants.length <= this.k && v.status !== 'healthy') {
+      return { verdict: v, actions, left: `only ${participants.length} bricks of set ${this.view.set.index} given: heal needs more than K=${this.k}` };
+    }
+    const staleGroups = name.kind === 'conflict' ? [] : name.stale;
+    for (const g of staleGroups) for (const c of g.copies) actions.push({ op: 'quarantine', member: c.member, type: c.type, gfid: g.gfid });
+    if (name.kind !== 'present') return { verdict: v, actions, left: null };
+    const from = name.group.copies[0]!.member;
+    const created = [...name.missing, ...staleGroups.flatMap((g) => g.copies.map((c) => c.member))].sort((a, b) => a - b);
+    for (const member of created) actions.push({ op: 'create', member, from });
+
+    const whole = this.summary.complete;
+    if (v.ecData) {
+      const choice = chooseEcData(v.ecData, this.opts.trustFragments)!;
+      const sources = choice.sources.map((c) => c.member);
+      const sinks = participants.filter((m) => !sources.includes(m));
+      const resized = choice.sources.some((c) => c.size !== choice.fragmentBytes);
+      if (sinks.length > 0 || resized) {
+        actions.push({ op: 'data', sources, sinks, size: choice.size, fragmentBytes: choice.fragmentBytes, way: choice.way });
+      }
+    }
+    const m = v.metadata;
+    if (m && m.copyFrom !== null && m.sinks.length > 0) actions.push({ op: 'metadata', from: m.copyFrom, sinks: m.sinks, parts: m.differs });
+    const counters = this.counters(v, whole);
+    if (counters && (actions.length > 0 || v.dirty.length > 0 || v.healing.length > 0 || this.versionsDiffer(v, counters))) actions.push(counters);
+    const gfid = v.gfid;
+    const listed = gfid ? this.indexed.get(gfid) : undefined;
+    if (gfid && listed && whole) {
+      const members = this.view.set.bricks.filter((b) => listed.has(b)).map((b) => setOf(this.shape, b).member);
+      if (members.length > 0) actions.push({ op: 'index', members, gfid });
+    }
+    return { verdict: v, actions, left: null };
+  }
+
+  /** What the EC counters end as (heal-sources.md §1.7 step 8, §1.6 step 3). */
+  private counters(v: EntryVerdict, whole: boolean): Extract<HealAction, { op: 'counters' }> | null {
+    if (v.type !== 'file' && v.type !== 'dir') return null;
+    const metaVersion = (member: number | null) => {
+      const copy = member === null || v.name.kind !== 'present' ? undefined : v.name.group.copies.find((c) => c.member === member);
+      const state = v.ecData?.states.find((s) => s.copy.member === member);
+      return state?.metaVersion ?? (copy ? metaVersionOf(copy) : 0n);
+    };
+    const meta = metaVersion(v.metadata?.copyFrom ?? null);
+    if (v.type === 'file') {
+      const choice = v.ecData ? chooseEcData(v.ecData, this.opts.trustFragments) : null;
+      if (!choice) return null;
+      const version = choice.sources.map((c) => v.ecData!.states.find((s) => s.copy.member === c.member)!.version).reduce((a, b) => (b > a ? b : a)) & ~EC_HEAL_BIT;
+      return whole || v.dirty.length === 0 ? { op: 'counters', members: [...this.view.participants], version, metaVersion: meta, size: choice.size } : null;
+    }
+    return v.ecDir ? { op: 'counters', members: [...this.view.participants], version: v.ecDir.version & ~EC_HEAL_BIT, metaVersion: meta, size: null } : null;
+  }
+
+  private versionsDiffer(v: EntryVerdict, c: Extract<HealAction, { op: 'counters' }>): boolean {
+    if (v.name.kind !== 'present') return false;
+    return v.name.group.copies.some((copy) => {
+      const d = versionOf(copy);
+      return d.data !== c.version || d.meta !== c.metaVersion;
+    });
+  }
+
+  private count(plan: EntryPlan): void {
+    this.summary.statuses[plan.verdict.status]++;
+    const touched = new Set<number>();
+    for (const a of plan.actions) {
+      if (a.op === 'quarantine' || a.op === 'create') touched.add(a.member);
+      if (a.op === 'data' || a.op === 'metadata') for (const s of a.sinks) touched.add(s);
+    }
+    for (const m of touched) this.summary.sinkCounts[m]!++;
+  }
+}
+
+function versionOf(c: BrickCopy): { data: bigint; meta: bigint } {
+  const raw = c.xattrs.get('trusted.ec.version');
+  if (!raw || raw.length !== 16) return { data: 0n, meta: 0n };
+  return { data: raw.readBigUInt64BE(0), meta: raw.readBigUInt64BE(8) };
+}
+
+function metaVersionOf(c: BrickCopy): bigint {
+  return versionOf(c).meta;
+}
+
+/** One line per set: which bricks are stale and for how many entries. */
+export function describeSet(s: SetSummary, shape: VolumeShape): string {
+  const stale = s.bricks.map((b, m) => ({ b, n: s.sinkCounts[m]! })).filter((x) => x.n > 0);
+  const head = `set ${s.set} (${s.bricks.map(brickLabel).join(',')})`;
+  const partial = s.complete ? '' : `; only ${s.bricks.length} of ${shape.layout.setSize} bricks given: dirty counters and index entries stay`;
+  if (stale.length === 0) return `${head}: no brick needs healing${partial}`;
+  return `${head}: ${stale.map((x) => `${brickLabel(x.b)} stale for ${x.n} entr${x.n === 1 ? 'y' : 'ies'}`).join(', ')}${partial}`;
+}
+
+
+/** The sources and sinks an entry's line names: its data's, else its directory entries', else its name's. */
+export function sourcesAndSinks(p: EntryPlan): { sources: number[]; sinks: number[] } {
+  const v = p.verdict;
+  const touched = new Set<number>();
+  for (const a of p.actions) {
+    if (a.op === 'quarantine' || a.op === 'create') touched.add(a.member);
+    if (a.op === 'data' || a.op === 'metadata') for (const s of a.sinks) touched.add(s);
+  }
+  const all = v.name.kind === 'present' ? [...v.name.group.copies.map((c) => c.member), ...v.name.missing] : [];
+  const dataSources = v.ecData ? chooseEcData(v.ecData, false)?.sources.map((c) => c.member) ?? [] : v.ecDir?.sources ?? null;
+  const sources = (dataSources ?? all).filter((m) => !touched.has(m));
+  return { sources: [...new Set(sources)].sort((a, b) => a - b), sinks: [...touched].sort((a, b) => a - b) };
+}
+
+/** One action in words, with bricks by label: what --sources prints and --apply does. */
+export function describeAction(a: HealAction, set: number[]): string {
+  const b = (m: number) => brickLabel(set[m]!);
+  const list = (ms: number[]) => ms.map(b).join(',');
+  switch (a.op) {
+    case 'quarantine': return `move ${b(a.member)}'s ${a.type} aside (quarantine)`;
+    case 'create': return `create on ${b(a.member)} as on ${b(a.from)}`;
+    case 'data': {
+      const way = a.way === 'heal' ? '' : a.way === 'ec-size' ? ', cut to what trusted.ec.size records' : a.way === 'trust-fragments' ? ', keeping all the fragments hold (--trust-fragments)' : ', from a possibly stale copy';
+      return a.sinks.length > 0
+        ? `rewrite fragments on ${list(a.sinks)} from ${list(a.sources)} (${a.size} bytes, ${a.fragmentBytes} per fragment${way})`
+        : `resize fragments on ${list(a.sources)} to ${a.fragmentBytes} bytes (${a.size} bytes${way})`;
+    }
+    case 'metadata': return `copy ${a.parts.join(', ')} from ${b(a.from)} to ${list(a.sinks)}`;
+    case 'counters': return `set ec.version ${a.version}/${a.metaVersion}${a.size === null ? '' : `, ec.size ${a.size}`}, dirty 0 on ${list(a.members)}`;
+    case 'index': return `remove the xattrop index entry on ${list(a.members)}`;
+  }
+}
