@@ -11,6 +11,8 @@ import type { EntryStatus } from '../../core/heal/verdict.ts';
 import { brickLabel } from '../../core/volume/copies.ts';
 import { Progress } from '../shared/progress.ts';
 import { onInterrupt, positiveInt } from '../shared/run.ts';
+import { runUndo } from '../shared/undo.ts';
+import type { HealExecutor } from '../../core/heal/apply.ts';
 
 export interface HealFlags {
   sources?: boolean;
@@ -42,6 +44,10 @@ export function healCommand(): Command {
     .description('which bricks of each set are good and why (--sources, the default), and the offline heal (--apply)')
     .argument('[bricks...]', 'brick directories, in volume order')
     .option('--sources', 'print the heal plan: per entry its sources, sinks and why (read-only; the default)')
+    .option('--apply', 'execute the plan --sources prints, every change recorded in an undo journal first (volume stopped)')
+    .option('--undo <journal>', 'undo a heal: replay its journal backwards (the bricks are named in the journal)')
+    .option('--journal <file>', 'with --apply: the undo journal to write (default: /var/lib/gfsck/journals/, else the current directory)')
+    .option('--force', 'with --apply or --undo: write even to bricks a running glusterfsd serves (risky: see docs/heal.md)')
     .option('--json', 'JSON Lines: one object per entry to heal, then a summary')
     .option('--trust-fragments', 'for files a client crash left longer than trusted.ec.size: keep everything the fragments hold')
     .option('--db <file>', 'keep the catalog in this SQLite file (default: a temp file removed at exit)')
@@ -50,11 +56,24 @@ export function healCommand(): Command {
     .option('--volinfo <dir>', "glusterd's vols/NAME folder (or its info file): layout and brick order")
     .option('--jobs <n>', 'directories read at once', positiveInt('--jobs'), 8)
     .action(async (bricks: string[], flags: HealFlags) => {
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      if (flags.undo !== undefined) {
+        process.exitCode = runUndo(bricks, flags, out);
+        return;
+      }
+      if (flags.apply && flags.sources) throw new GfsckError('usage', '--sources prints the plan, --apply executes it: give one');
+      if (flags.journal !== undefined && !flags.apply) throw new GfsckError('usage', '--journal needs --apply (--sources writes nothing)');
+      if (flags.force && !flags.apply) throw new GfsckError('usage', '--force needs --apply or --undo');
       if (bricks.length === 0) throw new GfsckError('usage', 'no brick directories given');
       const progress = new Progress();
       let run: HealPlanRun | null = null;
+      let executor: HealExecutor | null = null;
       const stopListening = onInterrupt(() => {
         progress.done();
+        if (executor) {
+          executor.abandon();
+          return `the bricks are partly healed; journal ${executor.journal}: rerun gfsck heal --apply to finish, or gfsck heal --undo ${executor.journal} to revert`;
+        }
         run?.catalog.close();
         return flags.db ? `the catalog ${flags.db} keeps the scan so far: rerun with --resume` : undefined;
       });
@@ -72,7 +91,46 @@ export function healCommand(): Command {
           if (plan.verdict.status !== 'healthy') shown.push(plan);
         }
         progress.done();
-        const out = (line: string) => process.stdout.write(`${line}\n`);
+        if (flags.apply && run.shape.layout.kind !== 'disperse') {
+          throw new GfsckError('usage', `gfsck heal --apply heals disperse volumes; ${run.shape.layout.kind} sets are not supported yet (gfsck heal --sources shows their verdict)`);
+        }
+        if (flags.apply) {
+          const todo = shown.filter((p) => p.actions.length > 0);
+          const left = shown.filter((p) => p.left !== null);
+          if (todo.length === 0) {
+            for (const p of left) out(flags.json ? JSON.stringify({ type: 'left', path: escapeName(p.verdict.path), why: p.left }) : `left ${escapeName(p.verdict.path)}: ${p.left}`);
+            out(flags.json ? JSON.stringify({ type: 'summary', apply: true, healed: 0, failed: 0, left: left.length }) : `nothing to heal${left.length > 0 ? `; ${left.length} entries left` : ''}`);
+            process.exitCode = left.length > 0 ? EXIT.uncorrected : EXIT.clean;
+            return;
+          }
+          const started = Date.now();
+          const { HealExecutor } = await import('../../core/heal/apply.ts');
+          executor = new HealExecutor(run.catalog.db, run.shape, flags.journal, Boolean(flags.force), {
+            onWarning: (w) => process.stderr.write(`gfsck: warning: ${w}\n`),
+            onJournal: (file) => out(flags.json ? JSON.stringify({ type: 'journal', file }) : `journal: ${file}`),
+            onBytes: (bytes) => progress.update(() => `healing: ${(bytes / 1048576).toFixed(1)} MiB rewritten, ${(bytes / 1048576 / Math.max((Date.now() - started) / 1000, 0.001)).toFixed(1)} MiB/s`),
+            onEntry: (p, error) => {
+              progress.done();
+              const path = escapeName(p.verdict.path);
+              if (flags.json) out(JSON.stringify({ type: 'entry', path, status: error ? 'failed' : 'healed', error }));
+              else out(error ? `FAILED ${path}: ${error}` : `healed ${path}`);
+            },
+          });
+          const result = await executor.run(todo);
+          executor = null;
+          progress.done();
+          for (const p of left) out(flags.json ? JSON.stringify({ type: 'left', path: escapeName(p.verdict.path), why: p.left }) : `left ${escapeName(p.verdict.path)}: ${p.left}`);
+          const seconds = (Date.now() - started) / 1000;
+          if (flags.json) {
+            out(JSON.stringify({ type: 'summary', apply: true, healed: result.done, failed: result.failed, left: left.length, bytes: result.bytes, seconds, journal: result.journal }));
+          } else {
+            out('');
+            out(`${result.done} entries healed, ${result.failed} failed, ${left.length} left; ${(result.bytes / 1048576).toFixed(1)} MiB of fragments rewritten in ${seconds.toFixed(1)} s`);
+            out(`undo journal: ${result.journal} (gfsck heal --undo ${result.journal})`);
+          }
+          process.exitCode = result.failed + left.length > 0 ? EXIT.uncorrected : EXIT.corrected;
+          return;
+        }
         if (flags.json) printJson(run, shown, total, out);
         else printText(run, shown, total, bricks, flags, out);
         process.exitCode = shown.length > 0 ? EXIT.uncorrected : EXIT.clean;
@@ -104,7 +162,7 @@ function printText(run: HealPlanRun, shown: EntryPlan[], total: number, bricks: 
       out(`  ${escapeName(p.verdict.path)}  ${p.verdict.gfid ?? 'no gfid'}${who}`);
       for (const r of p.verdict.reasons) out(`      ${r}`);
       for (const a of p.actions) out(`      -> ${describeAction(a, set)}`);
-      if (p.left) out(`      left: ${p.left}`);
+      if (p.left && !p.verdict.reasons.includes(p.left)) out(`      left: ${p.left}`);
     }
   }
   out('');

@@ -5,11 +5,10 @@
 import { Option, type Command } from 'commander';
 import { EXIT, GfsckError } from '../../core/errors.ts';
 import { repairHandles, type RepairEvent } from '../../core/repair/handles.ts';
-import { undoRepair } from '../../core/repair/session.ts';
 import type { LeftItem, PlannedAction } from '../../core/repair/handle-plan.ts';
-import { escapeName } from '../../core/fs/names.ts';
 import { Progress } from '../shared/progress.ts';
 import { positiveInt } from '../shared/run.ts';
+import { runUndo } from '../shared/undo.ts';
 
 export interface HandleFlags {
   handles?: boolean;
@@ -47,7 +46,10 @@ export function addHandleOptions(cmd: Command): void {
 
 export async function runHandles(bricks: string[], flags: HandleFlags): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  if (flags.undo !== undefined) return runUndo(bricks, flags, out);
+  if (flags.undo !== undefined) {
+    if (flags.adopt !== undefined) throw new GfsckError('usage', '--undo cannot be combined with --adopt');
+    return runUndo(bricks, flags, out);
+  }
   if (flags.journal !== undefined && !flags.apply) throw new GfsckError('usage', '--journal needs --apply (a dry run writes nothing)');
   if (bricks.length === 0) throw new GfsckError('usage', 'no brick directories given');
   const progress = new Progress();
@@ -109,26 +111,4 @@ function jsonReporter(out: (line: string) => void): (e: RepairEvent) => void {
     const { brick, code, subject, text } = e.action;
     out(JSON.stringify({ type: 'action', status: e.kind, brick, code, subject, action: text, ...(e.kind === 'failed' ? { error: e.error } : {}) }));
   };
-}
-
-function runUndo(bricks: string[], flags: HandleFlags, out: (line: string) => void): number {
-  if (bricks.length > 0) throw new GfsckError('usage', '--undo takes no bricks: the journal names them');
-  if (flags.apply || flags.adopt !== undefined || flags.journal !== undefined) throw new GfsckError('usage', '--undo cannot be combined with --apply, --adopt or --journal');
-  let lastStep = '';
-  const result = undoRepair(flags.undo!, Boolean(flags.force), (step) => {
-    if (step === lastStep) return;
-    lastStep = step;
-    if (!flags.json) out(`undone: ${step}`);
-  });
-  for (const w of result.warnings) process.stderr.write(`gfsck: warning: ${w}\n`);
-  for (const c of result.conflicts) {
-    out(flags.json ? JSON.stringify({ type: 'conflict', ...c }) : `NOT UNDONE ${c.op} ${c.path} (${c.step}): ${c.why}`);
-  }
-  if (flags.json) {
-    out(JSON.stringify({ type: 'summary', journal: result.info.file, bricks: result.info.bricks, reverted: result.reverted, conflicts: result.conflicts.length }));
-  } else {
-    out('');
-    out(`${result.reverted} change(s) reverted on ${result.info.bricks.map((b) => escapeName(Buffer.from(b))).join(', ')}, ${result.conflicts.length} could not be`);
-  }
-  return result.conflicts.length > 0 ? EXIT.uncorrected : EXIT.clean;
 }

@@ -111,3 +111,22 @@ export function changeTime(c: BrickCopy): bigint {
   const d = xattr(c, 'trusted.glusterfs.mdata');
   return d?.kind === 'mdata' ? d.mdata.ctime.sec * 1_000_000_000n + d.mdata.ctime.nsec : c.mtimeNs;
 }
+
+/** mdata layout (brick-layout.md §4.3): version, flags, then ctime, mtime, atime as (sec, nsec) u64 BE pairs. */
+const MDATA_LENGTH = 57;
+const MDATA_TIMES = [9, 25, 41];
+
+/**
+ * What a brick's mdata becomes when heal writes the source's: each of the three times the
+ * larger of the two, as GlusterFS's brick merges it. A missing or malformed sink value is replaced.
+ */
+export function mergeMdata(sink: Buffer | undefined, source: Buffer): Buffer {
+  if (!sink || sink.length !== MDATA_LENGTH || source.length !== MDATA_LENGTH) return source;
+  const merged = Buffer.from(source);
+  for (const at of MDATA_TIMES) {
+    const a = [sink.readBigUInt64BE(at), sink.readBigUInt64BE(at + 8)] as const;
+    const b = [source.readBigUInt64BE(at), source.readBigUInt64BE(at + 8)] as const;
+    if (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])) sink.copy(merged, at, at, at + 16);
+  }
+  return merged;
+}

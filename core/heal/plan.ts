@@ -9,7 +9,6 @@
  * Children of a directory that heal moves aside travel with it and are not planned again.
  */
 import type { EntryType } from '../brick/entry.ts';
-import { GfsckError } from '../errors.ts';
 import { CatalogSource } from '../recover/sources.ts';
 import type { Db } from '../index/catalog.ts';
 import { brickLabel, setOf, type BrickCopy, type VolumeShape } from '../volume/copies.ts';
@@ -25,8 +24,8 @@ export type HealAction =
   | { op: 'quarantine'; member: number; type: EntryType; gfid: string | null }
   /** Create the name on `member` as the inode it is on `from` (same gfid, type, mode, owner, xattrs). */
   | { op: 'create'; member: number; from: number }
-  /** Rewrite the sinks' fragments from the sources; also truncates sources longer than `fragmentBytes`. */
-  | { op: 'data'; sources: number[]; sinks: number[]; size: number; fragmentBytes: number; way: EcDataChoice['way'] }
+  /** Rewrite the sinks' fragments from the sources; `cut`: sources longer than `fragmentBytes`, truncated to it. */
+  | { op: 'data'; sources: number[]; sinks: number[]; cut: number[]; size: number; fragmentBytes: number; way: EcDataChoice['way'] }
   /** Copy mode, owner and the compared xattrs (mdata max-merged) from `from` to the sinks. */
   | { op: 'metadata'; from: number; sinks: number[]; parts: MetadataPart[] }
   /** The EC counters every member ends with: versions and size equal, dirty zero, no heal bit. */
@@ -57,9 +56,6 @@ export interface PlanOptions {
 
 /** Entries in path order per set, each with its plan. */
 export function* planHeal(db: Db, shape: VolumeShape, opts: PlanOptions, summaries: SetSummary[]): Generator<EntryPlan> {
-  if (shape.layout.kind !== 'disperse') {
-    throw new GfsckError('usage', `heal of ${shape.layout.kind} volumes is not supported yet: gfsck heal handles disperse volumes`);
-  }
   const source = new CatalogSource(db, shape);
   const indexed = indexedGfids(db, shape);
   for (const set of shape.sets) summaries.push(newSummary(shape, set.index));
@@ -149,7 +145,10 @@ class SetWalker {
   private actions(v: EntryVerdict): EntryPlan {
     const actions: HealAction[] = [];
     const name = v.name;
-    if (v.status === 'conflict') return { verdict: v, actions, left: v.reasons.join('; ') };
+    if (v.status === 'conflict') return { verdict: v, actions, left: v.reasons.filter((r) => r.includes('conflict')).join('; ') };
+    if (this.view.layout.kind !== 'disperse') {
+      return { verdict: v, actions, left: v.status === 'healthy' ? null : `gfsck heal --apply does not heal ${this.view.layout.kind} sets yet` };
+    }
     if (v.status === 'unrecoverable') return { verdict: v, actions, left: v.reasons.find((r) => r.includes('fewer than K')) ?? v.reasons.join('; ') };
     const participants = this.view.participants;
     if (participants.length <= this.k && v.status !== 'healthy') {
@@ -167,9 +166,9 @@ class SetWalker {
       const choice = chooseEcData(v.ecData, this.opts.trustFragments)!;
       const sources = choice.sources.map((c) => c.member);
       const sinks = participants.filter((m) => !sources.includes(m));
-      const resized = choice.sources.some((c) => c.size !== choice.fragmentBytes);
-      if (sinks.length > 0 || resized) {
-        actions.push({ op: 'data', sources, sinks, size: choice.size, fragmentBytes: choice.fragmentBytes, way: choice.way });
+      const cut = choice.sources.filter((c) => c.size > choice.fragmentBytes).map((c) => c.member);
+      if (sinks.length > 0 || cut.length > 0) {
+        actions.push({ op: 'data', sources, sinks, cut, size: choice.size, fragmentBytes: choice.fragmentBytes, way: choice.way });
       }
     }
     const m = v.metadata;
@@ -213,12 +212,7 @@ class SetWalker {
 
   private count(plan: EntryPlan): void {
     this.summary.statuses[plan.verdict.status]++;
-    const touched = new Set<number>();
-    for (const a of plan.actions) {
-      if (a.op === 'quarantine' || a.op === 'create') touched.add(a.member);
-      if (a.op === 'data' || a.op === 'metadata') for (const s of a.sinks) touched.add(s);
-    }
-    for (const m of touched) this.summary.sinkCounts[m]!++;
+    for (const m of sinksOf(plan)) this.summary.sinkCounts[m]!++;
   }
 }
 
@@ -242,14 +236,21 @@ export function describeSet(s: SetSummary, shape: VolumeShape): string {
 }
 
 
-/** The sources and sinks an entry's line names: its data's, else its directory entries', else its name's. */
-export function sourcesAndSinks(p: EntryPlan): { sources: number[]; sinks: number[] } {
-  const v = p.verdict;
-  const touched = new Set<number>();
+/** Members an entry's heal rewrites: names made or moved aside, data, metadata, directory entries. */
+function sinksOf(p: EntryPlan): Set<number> {
+  const touched = new Set<number>(p.verdict.ecDir?.sinks ?? []);
   for (const a of p.actions) {
     if (a.op === 'quarantine' || a.op === 'create') touched.add(a.member);
     if (a.op === 'data' || a.op === 'metadata') for (const s of a.sinks) touched.add(s);
   }
+  return touched;
+}
+
+/** The sources and sinks an entry's line names: its data's, else its directory entries', else its name's. */
+export function sourcesAndSinks(p: EntryPlan): { sources: number[]; sinks: number[] } {
+  const v = p.verdict;
+  if (v.status === 'conflict' || v.status === 'unrecoverable') return { sources: [], sinks: [] };
+  const touched = sinksOf(p);
   const all = v.name.kind === 'present' ? [...v.name.group.copies.map((c) => c.member), ...v.name.missing] : [];
   const dataSources = v.ecData ? chooseEcData(v.ecData, false)?.sources.map((c) => c.member) ?? [] : v.ecDir?.sources ?? null;
   const sources = (dataSources ?? all).filter((m) => !touched.has(m));
@@ -264,10 +265,10 @@ export function describeAction(a: HealAction, set: number[]): string {
     case 'quarantine': return `move ${b(a.member)}'s ${a.type} aside (quarantine)`;
     case 'create': return `create on ${b(a.member)} as on ${b(a.from)}`;
     case 'data': {
-      const way = a.way === 'heal' ? '' : a.way === 'ec-size' ? ', cut to what trusted.ec.size records' : a.way === 'trust-fragments' ? ', keeping all the fragments hold (--trust-fragments)' : ', from a possibly stale copy';
-      return a.sinks.length > 0
-        ? `rewrite fragments on ${list(a.sinks)} from ${list(a.sources)} (${a.size} bytes, ${a.fragmentBytes} per fragment${way})`
-        : `resize fragments on ${list(a.sources)} to ${a.fragmentBytes} bytes (${a.size} bytes${way})`;
+      const way = a.way === 'heal' ? '' : a.way === 'ec-size' ? ', what trusted.ec.size records' : a.way === 'trust-fragments' ? ', keeping all the fragments hold (--trust-fragments)' : ', from a possibly stale copy';
+      const cut = a.cut.length > 0 ? `cut the fragments on ${list(a.cut)} to ${a.fragmentBytes} bytes` : '';
+      const rewrite = a.sinks.length > 0 ? `rewrite fragments on ${list(a.sinks)} from ${list(a.sources)}` : '';
+      return `${[cut, rewrite].filter(Boolean).join(', then ')} (${a.size} bytes, ${a.fragmentBytes} per fragment${way})`;
     }
     case 'metadata': return `copy ${a.parts.join(', ')} from ${b(a.from)} to ${list(a.sinks)}`;
     case 'counters': return `set ec.version ${a.version}/${a.metaVersion}${a.size === null ? '' : `, ec.size ${a.size}`}, dirty 0 on ${list(a.members)}`;

@@ -1,0 +1,301 @@
+/**
+ * `gfsck heal --apply`: executes the heal plan (plan.ts) on the bricks, every change
+ * journaled first (core/repair), so that `gfsck heal --undo JOURNAL` restores the bricks.
+ *
+ * Order: first every stale copy is moved aside (so a name, or a directory's handle, is free
+ * before it is made again); then each entry's actions in path order; last, the handles of
+ * inodes that lost their last live name on a brick follow them into the quarantine. A sink
+ * is marked with the heal bit before its fragments are rewritten, so a heal killed half-way
+ * never leaves a sink that looks like a source; a re-run plans it again.
+ */
+import { readlinkSync } from 'node:fs';
+import type { Db } from '../index/catalog.ts';
+import { brickFile } from '../index/copies.ts';
+import { escapeName, parentPath } from '../fs/names.ts';
+import { handleRelPath, ROOT_GFID } from '../gfid-tree/gfid.ts';
+import { journalPath, newRunId, RepairSession } from '../repair/session.ts';
+import type { BrickCopy, VolumeShape } from '../volume/copies.ts';
+import { dataFragments } from '../volume/layout.ts';
+import { EC_HEAL_BIT } from '../xattr/decode.ts';
+import { comparedXattr, mergeMdata } from './metadata.ts';
+import { describeAction, type EntryPlan, type HealAction } from './plan.ts';
+import { rewriteFragments } from './write/fragments.ts';
+import { createEntry, removeIndexEntries, syncAttrs, syncXattrs } from './write/entries.ts';
+
+export interface ApplyEvents {
+  onJournal?(file: string): void;
+  onWarning?(text: string): void;
+  /** Each entry once its actions ran: `error` names the action that failed (the later ones were not tried). */
+  onEntry?(plan: EntryPlan, error: string | null): void;
+  onBytes?(bytes: number): void;
+}
+
+export interface ApplyResult {
+  journal: string;
+  /** Entries whose every action was made, and entries where one failed. */
+  done: number;
+  failed: number;
+  bytes: number;
+}
+
+const CTIME_MDATA = 'trusted.glusterfs.mdata';
+
+export class HealExecutor {
+  private readonly session: RepairSession;
+  /** `${set}:${member}:${gfid}` of inodes with names moved aside on a brick, and how many. */
+  private readonly orphaned = new Map<string, { set: number; member: number; gfid: string; names: number }>();
+  /** `${set}:${member}:${gfid}` of inodes given a name by this heal. */
+  private readonly named = new Set<string>();
+  private done = 0;
+  private failed = 0;
+  private bytes = 0;
+
+  constructor(private readonly db: Db, private readonly shape: VolumeShape, journal: string | undefined, force: boolean, private readonly events: ApplyEvents) {
+    const runId = newRunId();
+    const roots = shape.roots.map((r) => r.toString());
+    this.session = RepairSession.begin({ bricks: roots, journalFile: journalPath(journal, 'heal', runId, roots), force, command: 'heal --apply', runId });
+    for (const w of this.session.warnings) events.onWarning?.(w);
+    events.onJournal?.(this.session.journal.file);
+  }
+
+  get journal(): string {
+    return this.session.journal.file;
+  }
+
+  async run(plans: EntryPlan[]): Promise<ApplyResult> {
+    try {
+      const errors = new Map<EntryPlan, string>();
+      for (const plan of plans) {
+        for (const a of plan.actions) {
+          if (a.op !== 'quarantine' || errors.has(plan)) continue;
+          const error = this.attempt(plan, a, () => this.quarantine(plan, a));
+          if (error) errors.set(plan, error);
+        }
+      }
+      for (const plan of plans) {
+        let error = errors.get(plan) ?? null;
+        for (const a of plan.actions) {
+          if (error) break; // an entry's later actions depend on its earlier ones
+          if (a.op !== 'quarantine') error = await this.attemptAsync(plan, a, () => this.apply(plan, a));
+        }
+        if (error) this.failed++;
+        else this.done++;
+        this.events.onEntry?.(plan, error);
+      }
+      this.sweepHandles();
+      return { journal: this.journal, done: this.done, failed: this.failed, bytes: this.bytes };
+    } finally {
+      this.session.end();
+    }
+  }
+
+  /** Releases the locks and closes the journal (on an interrupt). */
+  abandon(): void {
+    this.session.end();
+  }
+
+  private attempt(plan: EntryPlan, a: HealAction, run: () => void): string | null {
+    try {
+      run();
+      return null;
+    } catch (e) {
+      return `${describeAction(a, this.bricksOf(plan))}: ${(e as Error).message}`;
+    }
+  }
+
+  private async attemptAsync(plan: EntryPlan, a: HealAction, run: () => Promise<void>): Promise<string | null> {
+    try {
+      await run();
+      return null;
+    } catch (e) {
+      return `${describeAction(a, this.bricksOf(plan))}: ${(e as Error).message}`;
+    }
+  }
+
+  private bricksOf(plan: EntryPlan): number[] {
+    return this.shape.sets[plan.verdict.set]!.bricks;
+  }
+
+  private root(plan: EntryPlan, member: number): string {
+    return this.shape.roots[this.bricksOf(plan)[member]!]!.toString();
+  }
+
+  private fileOn(plan: EntryPlan, member: number): Buffer {
+    return brickFile(this.shape.roots[this.bricksOf(plan)[member]!]!, plan.verdict.path);
+  }
+
+  private step(plan: EntryPlan, op: string): string {
+    return `heal ${op} ${escapeName(plan.verdict.path)}`;
+  }
+
+  private quarantine(plan: EntryPlan, a: Extract<HealAction, { op: 'quarantine' }>): void {
+    const root = this.root(plan, a.member);
+    const rel = plan.verdict.path.subarray(1);
+    const step = this.step(plan, 'quarantine');
+    if (a.type === 'dir') {
+      // The directory leaves with what it holds; its handle and those of the directories inside go too.
+      for (const gfid of this.dirGfidsUnder(plan, a.member, a.gfid)) this.moveDirHandle(root, gfid, step);
+    } else if (a.gfid) {
+      const key = `${plan.verdict.set}:${a.member}:${a.gfid}`;
+      const known = this.orphaned.get(key);
+      if (known) known.names++;
+      else this.orphaned.set(key, { set: plan.verdict.set, member: a.member, gfid: a.gfid, names: 1 });
+    }
+    this.session.moveAside(root, rel, step);
+  }
+
+  /** Gfids of a directory and of the directories below it on one brick, from the catalog. */
+  private dirGfidsUnder(plan: EntryPlan, member: number, gfid: string | null): string[] {
+    const position = this.bricksOf(plan)[member]!;
+    const path = plan.verdict.path;
+    const below = this.db.prepare(`SELECT e.gfid FROM entries e JOIN bricks b ON b.id = e.brick_id
+      WHERE b.position = ? AND e.type = 'dir' AND e.gfid IS NOT NULL AND substr(e.path, 1, ?) = ?`).pluck()
+      .all(position, path.length + 1, Buffer.concat([path, Buffer.from('/')])) as string[];
+    return [...(gfid ? [gfid] : []), ...below];
+  }
+
+  private moveDirHandle(root: string, gfid: string, step: string): void {
+    const rel = Buffer.from(handleRelPath(gfid));
+    try {
+      readlinkSync(brickFile(Buffer.from(root), Buffer.concat([Buffer.from('/'), rel])));
+    } catch {
+      return; // no handle (or not a symlink): nothing to move
+    }
+    this.session.moveAside(root, rel, step);
+  }
+
+  private async apply(plan: EntryPlan, a: HealAction): Promise<void> {
+    switch (a.op) {
+      case 'create': return this.create(plan, a);
+      case 'data': return this.data(plan, a);
+      case 'metadata': return this.metadata(plan, a);
+      case 'counters': return this.counters(plan, a);
+      case 'index': {
+        for (const m of a.members) removeIndexEntries(this.session, this.root(plan, m), [{ kind: 'xattrop', gfid: a.gfid }], this.step(plan, 'index'));
+        return;
+      }
+      case 'quarantine': return;
+    }
+  }
+
+  private copyOf(plan: EntryPlan, member: number): BrickCopy {
+    const v = plan.verdict;
+    const copy = v.name.kind === 'present' ? v.name.group.copies.find((c) => c.member === member) : undefined;
+    const state = v.ecData?.states.find((s) => s.copy.member === member);
+    const found = copy ?? state?.copy;
+    if (!found) throw new Error(`no copy on ${member}`);
+    return found;
+  }
+
+  private create(plan: EntryPlan, a: Extract<HealAction, { op: 'create' }>): void {
+    const from = this.copyOf(plan, a.from);
+    const v = plan.verdict;
+    const xattrs = new Map(from.xattrs);
+    xattrs.delete('trusted.ec.dirty');
+    if (from.type === 'file' && xattrs.has('trusted.ec.version')) {
+      // Created as a sink being rebuilt: never a source until its counters are set last.
+      const version = Buffer.from(xattrs.get('trusted.ec.version')!);
+      version.writeBigUInt64BE(EC_HEAL_BIT, 0);
+      xattrs.set('trusted.ec.version', version);
+      xattrs.set('trusted.ec.size', Buffer.alloc(8));
+    }
+    createEntry(this.session, {
+      root: this.root(plan, a.member), path: v.path, parentGfid: this.parentGfid(plan, a.from), gfid: v.gfid!,
+      type: from.type, mode: from.mode, uid: from.uid, gid: from.gid, target: from.target ?? undefined, xattrs,
+    }, this.step(plan, 'create'));
+    this.named.add(`${v.set}:${a.member}:${v.gfid}`);
+  }
+
+  private parentGfid(plan: EntryPlan, member: number): string {
+    const path = plan.verdict.path;
+    const parent = parentPath(path);
+    if (parent.length === 1) return ROOT_GFID;
+    const position = this.bricksOf(plan)[member]!;
+    const gfid = this.db.prepare(`SELECT e.gfid FROM entries e JOIN bricks b ON b.id = e.brick_id WHERE b.position = ? AND e.path = ?`).pluck().get(position, parent) as string | null | undefined;
+    if (!gfid) throw new Error(`the parent directory ${escapeName(parent)} has no gfid on ${position}`);
+    return gfid;
+  }
+
+  private async data(plan: EntryPlan, a: Extract<HealAction, { op: 'data' }>): Promise<void> {
+    const step = this.step(plan, 'data');
+    const journal = this.session.journal;
+    for (const m of a.sinks) {
+      const file = this.fileOn(plan, m);
+      const version = Buffer.alloc(16);
+      const current = this.copyOf(plan, m).xattrs.get('trusted.ec.version');
+      if (current?.length === 16) current.copy(version);
+      version.writeBigUInt64BE(version.readBigUInt64BE(0) | EC_HEAL_BIT, 0);
+      journal.setXattr(file, 'trusted.ec.version', version, step);
+    }
+    const k = dataFragments(this.shape.layout);
+    const sources = a.sources.map((m) => ({ member: m, path: this.copyOf(plan, m).file }));
+    for (const m of a.cut) journal.truncate(this.copyOf(plan, m).file, a.fragmentBytes, step);
+    if (a.sinks.length === 0) return;
+    await rewriteFragments(this.session, {
+      k, r: this.shape.layout.redundancy, sources, sinks: a.sinks.map((m) => ({ member: m, path: this.fileOn(plan, m) })),
+      fragmentBytes: a.fragmentBytes, step,
+    }, (n) => {
+      this.bytes += n;
+      this.events.onBytes?.(this.bytes);
+    });
+  }
+
+  private metadata(plan: EntryPlan, a: Extract<HealAction, { op: 'metadata' }>): void {
+    const from = this.copyOf(plan, a.from);
+    const step = this.step(plan, 'metadata');
+    for (const m of a.sinks) {
+      const file = this.fileOn(plan, m);
+      const sink = this.copyOfOrNull(plan, m);
+      const want = new Map([...from.xattrs].filter(([n]) => comparedXattr(n)));
+      const mdata = from.xattrs.get(CTIME_MDATA);
+      if (mdata) want.set(CTIME_MDATA, mergeMdata(sink?.xattrs.get(CTIME_MDATA), mdata));
+      syncAttrs(this.session, file, { mode: from.mode & 0o7777, uid: from.uid, gid: from.gid }, step);
+      syncXattrs(this.session, file, want, (n) => !comparedXattr(n), step);
+    }
+  }
+
+  private copyOfOrNull(plan: EntryPlan, member: number): BrickCopy | null {
+    try {
+      return this.copyOf(plan, member);
+    } catch {
+      return null;
+    }
+  }
+
+  private counters(plan: EntryPlan, a: Extract<HealAction, { op: 'counters' }>): void {
+    const step = this.step(plan, 'counters');
+    const journal = this.session.journal;
+    const version = Buffer.alloc(16);
+    version.writeBigUInt64BE(a.version, 0);
+    version.writeBigUInt64BE(a.metaVersion, 8);
+    for (const m of a.members) {
+      const file = this.fileOn(plan, m);
+      journal.setXattr(file, 'trusted.ec.version', version, step);
+      if (a.size !== null) {
+        const size = Buffer.alloc(8);
+        size.writeBigUInt64BE(BigInt(a.size), 0);
+        journal.setXattr(file, 'trusted.ec.size', size, step);
+      }
+      // A counter GlusterFS created stays, at zero; a copy heal made has none.
+      if (this.copyOfOrNull(plan, m)?.xattrs.has('trusted.ec.dirty')) journal.setXattr(file, 'trusted.ec.dirty', Buffer.alloc(16), step);
+    }
+  }
+
+  /** Handles of inodes whose names all went to the quarantine on a brick follow them there. */
+  private sweepHandles(): void {
+    const live = this.db.prepare(`SELECT COUNT(*) FROM entries e JOIN bricks b ON b.id = e.brick_id
+      WHERE b.position = ? AND e.gfid = ? AND e.area IN ('namespace', 'trashcan')`).pluck();
+    for (const [key, { set, member, gfid, names }] of this.orphaned) {
+      if (this.named.has(key)) continue;
+      const position = this.shape.sets[set]!.bricks[member]!;
+      // Names still live: those the catalog lists, less the ones moved aside in this run.
+      if ((live.get(position, gfid) as number) > names) continue;
+      try {
+        this.session.moveAside(this.shape.roots[position]!.toString(), Buffer.from(handleRelPath(gfid)), `heal quarantine handle ${gfid}`);
+      } catch (e) {
+        this.events.onWarning?.(`handle of ${gfid} on #${position} left in place: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
