@@ -50,6 +50,7 @@ export function healCommand(): Command {
     .option('--force', 'with --apply or --undo: write even to bricks a running glusterfsd serves (risky: see docs/heal.md)')
     .option('--json', 'JSON Lines: one object per entry to heal, then a summary')
     .option('--trust-fragments', 'for files a client crash left longer than trusted.ec.size: keep everything the fragments hold')
+    .option('--verify-data', 'read every fragment of files with more than K sources and check them against each other (bitrot, torn writes)')
     .option('--db <file>', 'keep the catalog in this SQLite file (default: a temp file removed at exit)')
     .option('--resume', 'reuse the bricks already scanned into --db')
     .addOption(new Option('--layout <layout>', 'disperse:K+R, replica:N[:arbiter] or distribute'))
@@ -81,12 +82,13 @@ export function healCommand(): Command {
         run = await openHealPlan({
           bricks, db: flags.db ?? null, resume: Boolean(flags.resume), layout: { layout: flags.layout, volinfo: flags.volinfo },
           jobs: flags.jobs, trustFragments: Boolean(flags.trustFragments),
+          verifyData: flags.verifyData ? (bytes) => progress.update((s) => `verifying fragments: ${(bytes / 1048576).toFixed(0)} MiB, ${(bytes / 1048576 / Math.max(s, 0.001)).toFixed(0)} MiB/s`) : undefined,
           onScan: (p) => progress.update(() => `brick ${p.brick}: ${p.phase}: ${p.entries} entries`),
         });
         progress.update(() => 'judging every entry');
         const shown: EntryPlan[] = [];
         let total = 0;
-        for (const plan of run.entries()) {
+        for await (const plan of run.entries()) {
           total++;
           if (plan.verdict.status !== 'healthy') shown.push(plan);
         }
@@ -137,7 +139,7 @@ export function healCommand(): Command {
       } finally {
         stopListening();
         progress.done();
-        run?.catalog.close();
+        await run?.close();
       }
     });
 }

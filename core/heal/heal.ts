@@ -10,6 +10,7 @@ import type { ScanProgress } from '../brick/scan.ts';
 import type { VolumeShape } from '../volume/copies.ts';
 import { describeLayout } from '../volume/layout.ts';
 import { planHeal, type EntryPlan, type SetSummary } from './plan.ts';
+import { DataVerifier } from './verify-data.ts';
 
 export interface HealOptions {
   bricks: string[];
@@ -18,6 +19,8 @@ export interface HealOptions {
   layout: LayoutSource;
   jobs: number;
   trustFragments: boolean;
+  /** --verify-data, with the progress of the bytes read. */
+  verifyData?: (bytes: number) => void;
   onScan?: (p: ScanProgress) => void;
 }
 
@@ -26,7 +29,9 @@ export interface HealPlanRun {
   layoutText: string;
   catalog: Catalog;
   /** Every entry's plan, in path order per set; `summaries` is complete once it is drained. */
-  entries(): Generator<EntryPlan>;
+  entries(): AsyncGenerator<EntryPlan>;
+  /** Ends what the plan started (the verifier's worker threads). */
+  close(): Promise<void>;
   summaries: SetSummary[];
 }
 
@@ -38,10 +43,15 @@ export async function openHealPlan(opts: HealOptions): Promise<HealPlanRun> {
     const { layout, sets } = await scanVolume(catalog, roots, { resume: opts.resume, layout: opts.layout, jobs: opts.jobs, onProgress: opts.onScan });
     const shape: VolumeShape = { layout, sets, roots: roots.map((r) => Buffer.from(r)) };
     const summaries: SetSummary[] = [];
+    const verifier = opts.verifyData ? new DataVerifier(shape, opts.verifyData) : undefined;
     return {
       shape, catalog, summaries,
       layoutText: `${describeLayout(layout)} (layout ${layout.source === 'inferred' ? 'inferred from the bricks' : `from ${layout.source}`})`,
-      entries: () => planHeal(catalog.db, shape, { trustFragments: opts.trustFragments }, summaries),
+      entries: () => planHeal(catalog.db, shape, { trustFragments: opts.trustFragments, verifier }, summaries),
+      close: async () => {
+        await verifier?.close();
+        catalog.close();
+      },
     };
   } catch (e) {
     catalog.close();

@@ -18,6 +18,7 @@ import { chooseEcData, type EcDataChoice } from './ec-data.ts';
 import type { MetadataPart } from './metadata.ts';
 import { judgeEntry, judgeSetName, type EntryStatus, type EntryVerdict, type SetView } from './verdict.ts';
 import { parentPath } from '../fs/names.ts';
+import type { DataVerifier } from './verify-data.ts';
 
 export type HealAction =
   /** Move this member's copy of the name aside (its handle too when no other name keeps the inode). */
@@ -52,10 +53,12 @@ export interface SetSummary {
 
 export interface PlanOptions {
   trustFragments: boolean;
+  /** --verify-data: check the content of files with more than K sources before planning them. */
+  verifier?: DataVerifier;
 }
 
 /** Entries in path order per set, each with its plan. */
-export function* planHeal(db: Db, shape: VolumeShape, opts: PlanOptions, summaries: SetSummary[]): Generator<EntryPlan> {
+export async function* planHeal(db: Db, shape: VolumeShape, opts: PlanOptions, summaries: SetSummary[]): AsyncGenerator<EntryPlan> {
   const source = new CatalogSource(db, shape);
   const indexed = indexedGfids(db, shape);
   for (const set of shape.sets) summaries.push(newSummary(shape, set.index));
@@ -64,7 +67,7 @@ export function* planHeal(db: Db, shape: VolumeShape, opts: PlanOptions, summari
     for (const walker of walkers) {
       const copies = group.filter((c) => c.set === walker.view.set.index);
       if (copies.length === 0) continue;
-      const plan = walker.plan(copies);
+      const plan = await walker.plan(copies);
       if (plan) yield plan;
     }
   }
@@ -109,7 +112,7 @@ class SetWalker {
     this.k = dataFragments(view.layout);
   }
 
-  plan(copies: BrickCopy[]): EntryPlan | null {
+  async plan(copies: BrickCopy[]): Promise<EntryPlan | null> {
     const path = copies[0]!.path;
     const parent = path.length > 1 ? parentPath(path) : null;
     const underMoved = copies.filter((c) => parent !== null && this.movedDirs.has(`${c.member}:${parent.toString('latin1')}`));
@@ -120,6 +123,7 @@ class SetWalker {
     const name = judgeSetName(this.view, live, parentCopies);
     const inode = name.kind === 'present' ? this.inodeCopies(name.group.gfid, name.group.type, name.group.copies, name.missing) : [];
     const verdict = judgeEntry(this.view, path, name, inode);
+    if (this.opts.verifier) await this.opts.verifier.verify(verdict);
     if (name.kind === 'present' && name.group.type === 'dir') this.remember(path, name.group.copies);
     const plan = this.actions(verdict);
     for (const a of plan.actions) {

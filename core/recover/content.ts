@@ -28,8 +28,13 @@ const PARALLEL_FILE_BYTES = 2 * 1024 * 1024 * 1024;
 const HOLE_GRANULE = 4096;
 const ZEROS = new Uint8Array(HOLE_GRANULE);
 
+/** Where decoded blocks go, at their offsets in the file. */
+export interface BlockSink {
+  write(position: number, data: Uint8Array): Promise<void>;
+}
+
 /** Writes blocks at their offsets, leaving all-zero granules as holes; `finish` sets the length. */
-export class SparseWriter {
+export class SparseWriter implements BlockSink {
   constructor(private readonly handle: FileHandle) {}
 
   async write(position: number, data: Uint8Array): Promise<void> {
@@ -115,7 +120,7 @@ async function withHandles<T>(copies: BrickCopy[], fn: (handles: DirectReader[])
 }
 
 /** Decodes an EC file into `writer` at `base`, `plan.size` bytes. */
-export async function streamEc(plan: EcPlan, shape: VolumeShape, writer: SparseWriter, base: number, ctx: StreamContext): Promise<StreamOutcome> {
+export async function streamEc(plan: EcPlan, shape: VolumeShape, writer: BlockSink, base: number, ctx: StreamContext): Promise<StreamOutcome> {
   const k = shape.layout.setSize - shape.layout.redundancy;
   const r = shape.layout.redundancy;
   const codec = codecFor(k, r);

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractBrickArchive, type ExtractedArchive } from '../../core/archive/brick-archive.ts';
 import { assertOneLineError, gfsck } from '../support/cli.ts';
@@ -139,5 +140,30 @@ test('bad input: one line, exit 16 or 8, nothing written', () => {
     const r = gfsck(args);
     assert.equal(r.status, code, args.join(' '));
     assertOneLineError(r.stderr, pattern);
+  }
+});
+
+test('--verify-data: a flipped byte in one fragment of a 4+2 set makes that brick a sink, at the right offset; without it GlusterFS would not notice', () => {
+  const a = fixture('ec-4p2-clean');
+  try {
+    const truth = JSON.parse(readFileSync(a.truthFile!, 'utf8')) as Truth;
+    const victim = truth.entries.filter((e) => e.type === 'file' && e.size > 8192).sort((x, y) => y.size - x.size)[0]!;
+    const fragment = join(a.bricks[3]!, victim.path);
+    const fd = openSync(fragment, 'r+');
+    const byte = Buffer.alloc(1);
+    readSync(fd, byte, 0, 1, 1000);
+    byte[0] = byte[0]! ^ 0xff;
+    writeSync(fd, byte, 0, 1, 1000);
+    closeSync(fd);
+    assert.equal(healJson(a).status, 0, 'metadata alone sees nothing');
+    const { status, entries } = healJson(a, ['--verify-data']);
+    assert.equal(status, 4);
+    assert.deepEqual(entries.map((e) => e.path), [victim.path]);
+    const [e] = entries;
+    assert.deepEqual(e!.sinks, ['#3']);
+    assert.match(e!.reasons.join(' '), /#3: its fragment disagrees with the others in 1 stripe\(s\) from fragment byte 512/);
+    assert.ok(e!.actions.some((x) => x.op === 'data' && /rewrite fragments on #3 from #0,#1,#2,#4,#5/.test(x.text)));
+  } finally {
+    a.remove();
   }
 });

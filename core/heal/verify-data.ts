@@ -1,0 +1,51 @@
+/**
+ * --verify-data: the content check of the verdict. Every fragment of a file with more than
+ * K sources is read and checked against the others with the codec (the same streaming
+ * decoder rebuild --out uses); a brick whose fragment disagrees leaves the sources and
+ * becomes a sink, with the fragment offsets where it went wrong. Metadata says nothing
+ * about silent bitrot or a torn write: GlusterFS serves such data without noticing.
+ */
+import { CHUNK_SIZE } from '../ec/layout.ts';
+import { EcWorkerPool } from '../ec/parallel.ts';
+import { streamEc, type BlockSink } from '../recover/content.ts';
+import { brickLabel, type VolumeShape } from '../volume/copies.ts';
+import { dataFragments } from '../volume/layout.ts';
+import type { EntryVerdict } from './verdict.ts';
+
+const DISCARD: BlockSink = { write: async () => undefined };
+
+export class DataVerifier {
+  private pool: EcWorkerPool | null = null;
+  bytes = 0;
+
+  constructor(private readonly shape: VolumeShape, private readonly onBytes: (total: number) => void) {}
+
+  /** Refines the verdict of one file in place: rotten sources become sinks. */
+  async verify(v: EntryVerdict): Promise<void> {
+    const data = v.ecData;
+    const k = dataFragments(this.shape.layout);
+    if (!data || data.reason !== 'ok' || data.sources.length <= k) return;
+    const size = data.sources[0]!.size;
+    const sources = data.sources.map((s) => s.copy);
+    const plan = { sources, size, stripes: sources[0]!.size / CHUNK_SIZE, stale: false, excluded: [], notes: [] };
+    const outcome = await streamEc(plan, this.shape, DISCARD, 0, {
+      pool: () => (this.pool ??= new EcWorkerPool()),
+      onBytes: (n) => this.onBytes((this.bytes += n)),
+    });
+    for (const [brick, rot] of outcome.rotten) {
+      const member = sources.find((c) => c.brick === brick)!.member;
+      data.sources = data.sources.filter((s) => s.copy.member !== member);
+      data.sinks = [...data.sinks, member].sort((a, b) => a - b);
+      v.reasons.push(`${brickLabel(brick)}: its fragment disagrees with the others in ${rot.stripes} stripe(s) from fragment byte ${rot.firstOffset} (bitrot or a torn write): a sink, not a source`);
+      if (v.status === 'healthy') v.status = 'heal';
+    }
+    if (outcome.undecidable.length > 0) {
+      v.reasons.push(`fragments disagree in ${outcome.undecidable.length} stripe(s) from fragment byte ${outcome.undecidable[0]! * CHUNK_SIZE} and there is not enough redundancy to tell which brick is wrong`);
+      v.status = 'unrecoverable';
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}
