@@ -3,6 +3,7 @@ import type { Db, BrickRow } from '../index/catalog.ts';
 import type { BrickSet, VolumeLayout } from '../volume/layout.ts';
 import { PROBLEMS, formatMessage, type ProblemCode } from './problems.ts';
 import { escapeName } from '../fs/names.ts';
+import { brickLabel } from '../volume/copies.ts';
 
 export interface FindingInput {
   brick?: BrickRow | null;
@@ -33,7 +34,7 @@ export class CheckContext {
 
   /** How set-level messages name a brick: its position in volume order, as the report's brick table lists it. */
   brickName(b: BrickRow): string {
-    return `#${b.position}`;
+    return brickLabel(b.position);
   }
 
   report(code: ProblemCode, f: FindingInput): void {

@@ -1,5 +1,6 @@
 /** Catalog rows as the passes read them. */
 import { handleBucketSql } from '../index/schema.ts';
+import { isLinktoFile } from '../dht/linkto.ts';
 
 export interface EntryRow {
   id: number;
@@ -33,7 +34,7 @@ export interface EntryRow {
 
 /** A DHT linkto file: mode exactly sticky-only and the linkto xattr (both, as DHT requires). */
 export function isLinkto(e: Pick<EntryRow, 'type' | 'mode' | 'linkto'>): boolean {
-  return e.type === 'file' && e.mode === 0o1000 && e.linkto !== null;
+  return isLinktoFile(e.type, e.mode, e.linkto !== null);
 }
 
 /**

@@ -32,15 +32,20 @@ export function gfidToBytes(text: string): Buffer {
   return Buffer.from(text.replace(/-/g, ''), 'hex');
 }
 
+/** The bucket of a gfid's handle under .glusterfs: `<hh>/<hh2>` (SQL: handleBucketSql). */
+export function handleBucket(gfid: string): string {
+  return `${gfid.slice(0, 2)}/${gfid.slice(2, 4)}`;
+}
+
 /** Handle location relative to the brick root: `.glusterfs/<hh>/<hh2>/<gfid>`. */
 export function handleRelPath(gfid: string): string {
-  return `.glusterfs/${gfid.slice(0, 2)}/${gfid.slice(2, 4)}/${gfid}`;
+  return `.glusterfs/${handleBucket(gfid)}/${gfid}`;
 }
 
 /** The symlink target a directory handle must have, relative to its own bucket. */
 export function dirHandleTarget(parentGfid: string, name: Buffer): Buffer {
   if (parentGfid === ROOT_GFID && name.length === 0) return Buffer.from('../../..');
-  return Buffer.concat([Buffer.from(`../../${parentGfid.slice(0, 2)}/${parentGfid.slice(2, 4)}/${parentGfid}/`), name]);
+  return Buffer.concat([Buffer.from(`../../${handleBucket(parentGfid)}/${parentGfid}/`), name]);
 }
 
 /**

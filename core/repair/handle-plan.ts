@@ -21,7 +21,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ROOT_GFID, dirHandleTarget, formatGfid, gfidToBytes, handleRelPath, isGfidText, parseDirHandleTarget } from '../gfid-tree/gfid.ts';
+import { ROOT_GFID, dirHandleTarget, formatGfid, gfidToBytes, handleBucket, handleRelPath, isGfidText, parseDirHandleTarget } from '../gfid-tree/gfid.ts';
 import { childPath, escapeName, joinPath, parentPath, unescapeName } from '../fs/names.ts';
 import { gfid2pathKey, gfid2pathValue } from '../xattr/gfid2path.ts';
 import { decodeXattr } from '../xattr/decode.ts';
@@ -84,7 +84,6 @@ const HANDLE_COLUMNS = `bucket, name, type, nlink, inode, size, target, gfid, xa
 const ROOT_TARGET = Buffer.from('../../..');
 const BUCKET_MODE = 0o700;
 
-const bucketOf = (gfid: string) => `${gfid.slice(0, 2)}/${gfid.slice(2, 4)}`;
 const handleRel = (gfid: string) => Buffer.from(handleRelPath(gfid));
 const objectRel = (h: HandleObject) => Buffer.concat([Buffer.from(`.glusterfs/${h.bucket}/`), h.name]);
 const label = (rel: Buffer) => escapeName(rel);
@@ -350,7 +349,7 @@ class HandlePlanner {
     if (this.rootsPlanned.has(brick.id)) return;
     this.rootsPlanned.add(brick.id);
     const rel = handleRel(ROOT_GFID);
-    const current = this.q.handleAt.get(brick.id, bucketOf(ROOT_GFID), Buffer.from(ROOT_GFID)) as HandleObject | undefined;
+    const current = this.q.handleAt.get(brick.id, handleBucket(ROOT_GFID), Buffer.from(ROOT_GFID)) as HandleObject | undefined;
     if (current && current.type === 'symlink' && current.target?.equals(ROOT_TARGET)) return;
     const text = `${current ? `move aside ${label(rel)} (${describeObject(current)}) and ` : ''}symlink ${label(rel)} -> ../../.. (the root handle)`;
     this.act(this.actions.handles, brick, code, '/', text, ({ session }) => {
@@ -367,7 +366,7 @@ class HandlePlanner {
     if (gfid === ROOT_GFID) return this.planRoot(brick, code);
     const key = `${brick.id}:${gfid}`;
     const rel = handleRel(gfid);
-    const current = this.q.handleAt.get(brick.id, bucketOf(gfid), Buffer.from(gfid)) as HandleObject | undefined;
+    const current = this.q.handleAt.get(brick.id, handleBucket(gfid), Buffer.from(gfid)) as HandleObject | undefined;
     const misplaced = this.misplaced(brick, gfid);
     const named = this.namedEntries(brick, gfid);
     if (named.length > 0) return this.planNamedHandle(brick, gfid, code, key, rel, current, misplaced, named);

@@ -6,6 +6,7 @@ import type { EntryType } from '../brick/entry.ts';
 import { decodedToJson, decodeXattr, type Decoded } from '../xattr/decode.ts';
 import { dataFragments, type BrickSet, type VolumeLayout } from './layout.ts';
 import type { XattrJson } from '../index/xattr-column.ts';
+import { isLinktoFile } from '../dht/linkto.ts';
 
 export interface BrickCopy {
   /** Position of the brick in volume order. */
@@ -72,7 +73,7 @@ export function gfidOf(copy: BrickCopy): string | null {
 
 /** A DHT linkto pointer (mode exactly sticky-only and the linkto xattr): never data, never a name. */
 export function isLinktoCopy(copy: BrickCopy): boolean {
-  return copy.type === 'file' && copy.mode === 0o1000 && xattr(copy, 'trusted.glusterfs.dht.linkto')?.kind === 'dht-linkto';
+  return isLinktoFile(copy.type, copy.mode, xattr(copy, 'trusted.glusterfs.dht.linkto')?.kind === 'dht-linkto');
 }
 
 /** How every report names a brick: its position in volume order. */

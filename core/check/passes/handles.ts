@@ -3,7 +3,7 @@
  * checked from both sides: every named entry has the right handle, and every handle
  * belongs to a named entry.
  */
-import { ROOT_GFID, dirHandleTarget, handleRelPath, isGfidText, parseDirHandleTarget } from '../../gfid-tree/gfid.ts';
+import { ROOT_GFID, dirHandleTarget, handleBucket, handleRelPath, isGfidText, parseDirHandleTarget } from '../../gfid-tree/gfid.ts';
 import { escapeName } from '../../fs/names.ts';
 import type { BrickRow } from '../../index/catalog.ts';
 import type { CheckContext } from '../context.ts';
@@ -112,7 +112,7 @@ function checkHandleTree(ctx: CheckContext, brick: BrickRow): void {
       ctx.report('HANDLE_BAD_NAME', { brick, vars: { handle: label } });
       continue;
     }
-    if (h.bucket !== `${name.slice(0, 2)}/${name.slice(2, 4)}`) {
+    if (h.bucket !== handleBucket(name)) {
       ctx.report('HANDLE_WRONG_BUCKET', { brick, gfid: name, vars: { handle: label, expected: handleRelPath(name) } });
       continue;
     }
