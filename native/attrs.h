@@ -28,5 +28,6 @@ napi_value attr_set_to_js(napi_env env, attr_set *s);
 char *take_path(napi_env env, napi_value v);
 napi_value errno_error(napi_env env, int err, const char *syscall);
 napi_value register_dirscan(napi_env env, napi_value exports);
+napi_value register_extents(napi_env env, napi_value exports);
 
 #endif

@@ -294,7 +294,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"remove", NULL, remove_one, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
-  return register_dirscan(env, exports);
+  if (!register_dirscan(env, exports)) return NULL;
+  return register_extents(env, exports);
 }
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -19,6 +19,10 @@ interface NativeModule {
   readBatch(scanner: DirScanner, max: number): Promise<Buffer | null>;
   closeScanner(scanner: DirScanner): void;
   alignedBuffer(bytes: number): ArrayBuffer;
+  /** [start, end, ...] of the data (not holes) in [offset, offset + length). */
+  dataExtents(fd: number, offset: number, length: number): number[];
+  punchHole(fd: number, offset: number, length: number): void;
+  mknod(path: BrickPath, mode: number, major: number, minor: number): void;
 }
 
 export const native = createRequire(import.meta.url)(join(projectRoot(), 'build', 'Release', 'gfsck_native.node')) as NativeModule;

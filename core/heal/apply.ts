@@ -8,7 +8,7 @@
  * is marked with the heal bit before its fragments are rewritten, so a heal killed half-way
  * never leaves a sink that looks like a source; a re-run plans it again.
  */
-import { readlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync } from 'node:fs';
 import type { Db } from '../index/catalog.ts';
 import { brickFile } from '../index/copies.ts';
 import { escapeName, parentPath } from '../fs/names.ts';
@@ -133,25 +133,33 @@ export class HealExecutor {
     const rel = plan.verdict.path.subarray(1);
     const step = this.step(plan, 'quarantine');
     if (a.type === 'dir') {
-      // The directory leaves with what it holds; its handle and those of the directories inside go too.
-      for (const gfid of this.dirGfidsUnder(plan, a.member, a.gfid)) this.moveDirHandle(root, gfid, step);
+      // The directory leaves with what it holds: its handle and those of the directories inside go too,
+      // and the inodes inside are swept like the names moved aside one by one.
+      const below = this.entriesUnder(plan, a.member);
+      for (const gfid of [...(a.gfid ? [a.gfid] : []), ...below.dirs]) this.moveDirHandle(root, gfid, step);
+      for (const [gfid, names] of below.files) this.orphan(plan.verdict.set, a.member, gfid, names);
     } else if (a.gfid) {
-      const key = `${plan.verdict.set}:${a.member}:${a.gfid}`;
-      const known = this.orphaned.get(key);
-      if (known) known.names++;
-      else this.orphaned.set(key, { set: plan.verdict.set, member: a.member, gfid: a.gfid, names: 1 });
+      this.orphan(plan.verdict.set, a.member, a.gfid, 1);
     }
     this.session.moveAside(root, rel, step);
   }
 
-  /** Gfids of a directory and of the directories below it on one brick, from the catalog. */
-  private dirGfidsUnder(plan: EntryPlan, member: number, gfid: string | null): string[] {
+  private orphan(set: number, member: number, gfid: string, names: number): void {
+    const key = `${set}:${member}:${gfid}`;
+    const known = this.orphaned.get(key);
+    if (known) known.names += names;
+    else this.orphaned.set(key, { set, member, gfid, names });
+  }
+
+  /** What a directory holds on one brick, from the catalog: directory gfids, and file gfids with their name counts. */
+  private entriesUnder(plan: EntryPlan, member: number): { dirs: string[]; files: Map<string, number> } {
     const position = this.bricksOf(plan)[member]!;
-    const path = plan.verdict.path;
-    const below = this.db.prepare(`SELECT e.gfid FROM entries e JOIN bricks b ON b.id = e.brick_id
-      WHERE b.position = ? AND e.type = 'dir' AND e.gfid IS NOT NULL AND substr(e.path, 1, ?) = ?`).pluck()
-      .all(position, path.length + 1, Buffer.concat([path, Buffer.from('/')])) as string[];
-    return [...(gfid ? [gfid] : []), ...below];
+    const prefix = Buffer.concat([plan.verdict.path, Buffer.from('/')]);
+    const rows = this.db.prepare(`SELECT e.gfid, e.type FROM entries e JOIN bricks b ON b.id = e.brick_id
+      WHERE b.position = ? AND e.gfid IS NOT NULL AND substr(e.path, 1, ?) = ?`).all(position, prefix.length, prefix) as Array<{ gfid: string; type: string }>;
+    const files = new Map<string, number>();
+    for (const r of rows) if (r.type !== 'dir') files.set(r.gfid, (files.get(r.gfid) ?? 0) + 1);
+    return { dirs: rows.filter((r) => r.type === 'dir').map((r) => r.gfid), files };
   }
 
   private moveDirHandle(root: string, gfid: string, step: string): void {
@@ -201,7 +209,7 @@ export class HealExecutor {
     }
     createEntry(this.session, {
       root: this.root(plan, a.member), path: v.path, parentGfid: this.parentGfid(plan, a.from), gfid: v.gfid!,
-      type: from.type, mode: from.mode, uid: from.uid, gid: from.gid, target: from.target ?? undefined, xattrs,
+      type: from.type, mode: from.mode, uid: from.uid, gid: from.gid, target: from.target ?? undefined, rdev: deviceOf(from), xattrs,
     }, this.step(plan, 'create'));
     this.named.add(`${v.set}:${a.member}:${v.gfid}`);
   }
@@ -220,16 +228,18 @@ export class HealExecutor {
     const step = this.step(plan, 'data');
     const journal = this.session.journal;
     for (const m of a.sinks) {
-      const file = this.fileOn(plan, m);
+      const existing = this.copyOfOrNull(plan, m);
+      if (!existing) continue; // created by this heal, already marked
       const version = Buffer.alloc(16);
-      const current = this.copyOf(plan, m).xattrs.get('trusted.ec.version');
+      const current = existing.xattrs.get('trusted.ec.version');
       if (current?.length === 16) current.copy(version);
       version.writeBigUInt64BE(version.readBigUInt64BE(0) | EC_HEAL_BIT, 0);
-      journal.setXattr(file, 'trusted.ec.version', version, step);
+      journal.setXattr(this.fileOn(plan, m), 'trusted.ec.version', version, step);
     }
     const k = dataFragments(this.shape.layout);
-    const sources = a.sources.map((m) => ({ member: m, path: this.copyOf(plan, m).file }));
-    for (const m of a.cut) journal.truncate(this.copyOf(plan, m).file, a.fragmentBytes, step);
+    // By the entry's own name: an inode found under an old name was linked here, and the old name may be in the quarantine now.
+    const sources = a.sources.map((m) => ({ member: m, path: this.fileOn(plan, m) }));
+    for (const m of a.cut) journal.truncate(this.fileOn(plan, m), a.fragmentBytes, step);
     if (a.sinks.length === 0) return;
     await rewriteFragments(this.session, {
       k, r: this.shape.layout.redundancy, sources, sinks: a.sinks.map((m) => ({ member: m, path: this.fileOn(plan, m) })),
@@ -268,8 +278,12 @@ export class HealExecutor {
     const version = Buffer.alloc(16);
     version.writeBigUInt64BE(a.version, 0);
     version.writeBigUInt64BE(a.metaVersion, 8);
+    // The config every fragment must carry: a source's (a sink's may be missing or foreign).
+    const config = plan.verdict.ecData?.sources[0]?.copy.xattrs.get('trusted.ec.config');
     for (const m of a.members) {
       const file = this.fileOn(plan, m);
+      const copy = this.copyOfOrNull(plan, m);
+      if (config && !copy?.xattrs.get('trusted.ec.config')?.equals(config)) journal.setXattr(file, 'trusted.ec.config', config, step);
       journal.setXattr(file, 'trusted.ec.version', version, step);
       if (a.size !== null) {
         const size = Buffer.alloc(8);
@@ -277,7 +291,7 @@ export class HealExecutor {
         journal.setXattr(file, 'trusted.ec.size', size, step);
       }
       // A counter GlusterFS created stays, at zero; a copy heal made has none.
-      if (this.copyOfOrNull(plan, m)?.xattrs.has('trusted.ec.dirty')) journal.setXattr(file, 'trusted.ec.dirty', Buffer.alloc(16), step);
+      if (copy?.xattrs.has('trusted.ec.dirty')) journal.setXattr(file, 'trusted.ec.dirty', Buffer.alloc(16), step);
     }
   }
 
@@ -299,3 +313,9 @@ export class HealExecutor {
   }
 }
 
+/** A device node's numbers (Linux's encoding of st_rdev). */
+function deviceOf(copy: BrickCopy): { major: number; minor: number } | undefined {
+  if (copy.type !== 'chardev' && copy.type !== 'blockdev') return undefined;
+  const rdev = lstatSync(copy.file, { bigint: true }).rdev;
+  return { major: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)), minor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)) };
+}

@@ -18,14 +18,18 @@
  * anything changed since is reported as a conflict and left alone.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, ftruncateSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { digest, openForWrite, packedExtents, readRange, restoreHoles, restoreTimes, sizeOf, timesOf, unpackExtents, writeRangeAt, type FileTimes } from '../fs/ranges.ts';
+import { native } from '../fs/native.ts';
 import { hostname } from 'node:os';
 import { getXattr, removeXattr, setXattr } from '../fs/xattr.ts';
-import { escapeName } from '../fs/names.ts';
+import { escapeName, joinPath } from '../fs/names.ts';
 import { GfsckError } from '../errors.ts';
 
 export const JOURNAL_FORMAT = 'gfsck-undo-journal';
-export const JOURNAL_VERSION = 1;
+export const JOURNAL_VERSION = 2;
+/** Versions undo can read: 2 added the data ops, whose columns a version 1 journal never needs. */
+const READABLE_VERSIONS = [1, 2];
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,11 +44,17 @@ CREATE TABLE changes (
   previous BLOB,                  -- xattr value or file content before; NULL when there was none
   inode    TEXT,                  -- dev:ino of the object linked, moved or created
   mode     INTEGER,               -- mkdir, create-file
+  offset   INTEGER,               -- write-range, punch-hole, truncate: where the range starts
+  count    INTEGER,               -- write-range, punch-hole: its length
+  size     INTEGER,               -- the file's size before
+  extents  BLOB,                  -- the data extents of the range before (u64 BE pairs); the rest were holes
+  digest   TEXT,                  -- sha256 of the range after the change, to tell it is still ours
+  times    TEXT,                  -- 'atime_ns mtime_ns' of the file before
   state    TEXT NOT NULL,         -- pending | done | failed | undone
   at       TEXT NOT NULL
 );`;
 
-export type ChangeOp = 'mkdir' | 'symlink' | 'link' | 'rename' | 'setxattr' | 'removexattr' | 'create-file' | 'write-file';
+export type ChangeOp = 'mkdir' | 'symlink' | 'link' | 'rename' | 'setxattr' | 'removexattr' | 'create-file' | 'write-file' | 'write-range' | 'punch-hole' | 'truncate' | 'setattr' | 'mknod' | 'unlink-link';
 type ChangeState = 'pending' | 'done' | 'failed' | 'undone';
 
 interface ChangeRow {
@@ -58,10 +68,20 @@ interface ChangeRow {
   previous: Buffer | null;
   inode: string | null;
   mode: number | null;
+  offset: number | null;
+  count: number | null;
+  size: number | null;
+  extents: Buffer | null;
+  digest: string | null;
+  times: string | null;
   state: ChangeState;
 }
 
 type NewChange = Omit<ChangeRow, 'seq' | 'state' | 'step'>;
+type ChangeInput = Partial<NewChange> & Pick<NewChange, 'op' | 'path'>;
+
+/** One in-place write of a batch (see writeRanges). */
+export interface RangeWrite { path: Buffer; offset: number; data: Uint8Array }
 
 export interface JournalInfo {
   file: string;
@@ -134,8 +154,8 @@ export class RepairJournal {
   private unmarked: Array<{ seq: number; state: ChangeState; inode: string | null }> = [];
 
   private constructor(readonly file: string, private readonly db: Database.Database) {
-    this.insert = db.prepare(`INSERT INTO changes (step, op, path, other, name, value, previous, inode, mode, state, at)
-      VALUES (@step, @op, @path, @other, @name, @value, @previous, @inode, @mode, 'pending', @at)`);
+    this.insert = db.prepare(`INSERT INTO changes (step, op, path, other, name, value, previous, inode, mode, offset, count, size, extents, digest, times, state, at)
+      VALUES (@step, @op, @path, @other, @name, @value, @previous, @inode, @mode, @offset, @count, @size, @extents, @digest, @times, 'pending', @at)`);
     this.setState = db.prepare(`UPDATE changes SET state = ? WHERE seq = ?`);
     this.setInode = db.prepare(`UPDATE changes SET inode = COALESCE(?, inode) WHERE seq = ?`);
   }
@@ -188,7 +208,7 @@ export class RepairJournal {
       db.close();
       throw new GfsckError('operational', `${file} is not a gfsck journal`);
     }
-    if (Number(version) !== JOURNAL_VERSION) {
+    if (!READABLE_VERSIONS.includes(Number(version))) {
       db.close();
       throw new GfsckError('operational', `journal ${file} has format version ${version}; this gfsck reads ${JOURNAL_VERSION}`);
     }
@@ -205,19 +225,31 @@ export class RepairJournal {
   }
 
   /** Records a change (synced), makes it, and queues its done mark. */
-  private apply(step: string, change: Partial<NewChange> & Pick<NewChange, 'op' | 'path'>, make: () => string | null | void): void {
-    let seq = 0;
+  private apply(step: string, change: ChangeInput, make: () => string | null | void): void {
+    this.applyAll(step, [{ change, make }]);
+  }
+
+  /**
+   * Records several changes in one synced commit, then makes them in order: one fsync for a
+   * batch of block writes instead of one each. A change that fails stops the batch; it and
+   * the ones after it are marked failed (nothing of them was made).
+   */
+  private applyAll(step: string, items: Array<{ change: ChangeInput; make: () => string | null | void }>): void {
+    const seqs: number[] = [];
     this.db.transaction(() => {
       this.flushMarks();
-      seq = Number(this.insert.run({
-        step, other: null, name: null, value: null, previous: null, inode: null, mode: null, at: new Date().toISOString(), ...change,
-      }).lastInsertRowid);
+      for (const { change } of items) {
+        seqs.push(Number(this.insert.run({
+          step, other: null, name: null, value: null, previous: null, inode: null, mode: null,
+          offset: null, count: null, size: null, extents: null, digest: null, times: null, at: new Date().toISOString(), ...change,
+        }).lastInsertRowid));
+      }
     })();
+    let i = 0;
     try {
-      const inode = make();
-      this.unmarked.push({ seq, state: 'done', inode: inode ?? null });
+      for (; i < items.length; i++) this.unmarked.push({ seq: seqs[i]!, state: 'done', inode: items[i]!.make() ?? null });
     } catch (e) {
-      this.unmarked.push({ seq, state: 'failed', inode: null });
+      for (; i < items.length; i++) this.unmarked.push({ seq: seqs[i]!, state: 'failed', inode: null });
       throw e;
     }
   }
@@ -305,6 +337,108 @@ export class RepairJournal {
     this.apply(step, { op: 'write-file', path: p, value: content, previous }, () => writeInPlace(p, content));
   }
 
+  /**
+   * In-place writes (same inode, so hard links stay valid). Before any is made, the bytes it
+   * overwrites, which of them were holes, the file's size and its times are in the journal.
+   */
+  writeRanges(writes: RangeWrite[], step: string): void {
+    const fds = new Map<string, number>();
+    const fdOf = (path: Buffer) => {
+      const key = path.toString('latin1');
+      let fd = fds.get(key);
+      if (fd === undefined) fds.set(key, (fd = openForWrite(path)));
+      return fd;
+    };
+    try {
+      this.applyAll(step, writes.map(({ path, offset, data }) => {
+        const fd = fdOf(path);
+        const previous = readRange(fd, offset, data.length);
+        return {
+          change: {
+            op: 'write-range' as const, path, offset, count: data.length, size: sizeOf(fd), previous,
+            extents: packedExtents(fd, offset, previous.length), digest: digest(data), times: timesText(fd),
+          },
+          make: () => writeRangeAt(fd, offset, data),
+        };
+      }));
+    } finally {
+      for (const fd of fds.values()) closeSync(fd);
+    }
+  }
+
+  /** Deallocates a range in place (a sparse fragment stays sparse); its bytes are kept for undo. */
+  punchHole(path: Path, offset: number, length: number, step: string): void {
+    const p = asBuffer(path);
+    const fd = openForWrite(p);
+    try {
+      const previous = readRange(fd, offset, length);
+      this.apply(step, {
+        op: 'punch-hole', path: p, offset, count: length, size: sizeOf(fd), previous,
+        extents: packedExtents(fd, offset, previous.length), digest: digest(Buffer.alloc(previous.length)), times: timesText(fd),
+      }, () => native.punchHole(fd, offset, length));
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * Sets a file's length. Bytes cut off are journaled first, in pieces of TRUNCATE_PIECE
+   * from the end, so even a long cut never needs one huge record.
+   */
+  truncate(path: Path, length: number, step: string): void {
+    const p = asBuffer(path);
+    const fd = openForWrite(p);
+    try {
+      let size = sizeOf(fd);
+      if (size === length) return;
+      if (size < length) {
+        this.apply(step, { op: 'truncate', path: p, offset: length, size, times: timesText(fd) }, () => ftruncateSync(fd, length));
+        return;
+      }
+      while (size > length) {
+        const cut = Math.max(length, size - TRUNCATE_PIECE);
+        const previous = readRange(fd, cut, size - cut);
+        this.apply(step, { op: 'truncate', path: p, offset: cut, size, previous, extents: packedExtents(fd, cut, size - cut), times: timesText(fd) }, () => ftruncateSync(fd, cut));
+        size = cut;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** chmod/lchown; the old values are kept for undo. A symlink's mode is left alone (Linux has none to set). */
+  setattr(path: Path, want: { mode?: number; uid?: number; gid?: number }, step: string): void {
+    const p = asBuffer(path);
+    const st = lstatSync(p);
+    const before = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    const after = { mode: st.isSymbolicLink() ? before.mode : want.mode ?? before.mode, uid: want.uid ?? before.uid, gid: want.gid ?? before.gid };
+    if (after.mode === before.mode && after.uid === before.uid && after.gid === before.gid) return;
+    this.apply(step, { op: 'setattr', path: p, previous: Buffer.from(JSON.stringify(before)), value: Buffer.from(JSON.stringify(after)) }, () => setOwnerAndMode(p, after, st.isSymbolicLink()));
+  }
+
+  /**
+   * Removes one name of an inode that another name in the same directory keeps (an index
+   * entry and its base file): no data goes, and undo links the name again.
+   */
+  unlinkLink(path: Path, step: string): void {
+    const p = asBuffer(path);
+    const st = lstatSync(p, { bigint: true });
+    const dir = p.subarray(0, p.lastIndexOf(0x2f));
+    const keeper = st.nlink > 1n ? readdirSync(dir, { encoding: 'buffer' }).map((n) => joinPath(dir, n)).find((other) => !other.equals(p) && inodeOf(other) === `${st.dev}:${st.ino}`) : undefined;
+    if (!keeper) throw new GfsckError('operational', `${escapeName(p)} is the last name of its inode in its directory: not removed`);
+    this.apply(step, { op: 'unlink-link', path: p, other: keeper, inode: `${st.dev}:${st.ino}` }, () => unlinkSync(p));
+  }
+
+  /** A new FIFO, socket or device node. Undo removes it. */
+  mknod(path: Path, mode: number, rdev: { major: number; minor: number }, step: string): void {
+    const p = asBuffer(path);
+    requireAbsent(p);
+    this.apply(step, { op: 'mknod', path: p, mode }, () => {
+      native.mknod(p, mode, rdev.major, rdev.minor);
+      return inodeOf(p);
+    });
+  }
+
   /** Ends a repair: marks written, journal flagged complete. */
   close(): void {
     if (!this.db.open) return;
@@ -367,6 +501,7 @@ function revert(row: ChangeRow): string | null {
       return null;
     }
     case 'link':
+    case 'mknod':
     case 'create-file': {
       const now = inodeOf(path);
       if (now === null) return null;
@@ -403,5 +538,84 @@ function revert(row: ChangeRow): string | null {
       else writeInPlace(path, row.previous);
       return null;
     }
+    case 'unlink-link': {
+      const now = inodeOf(path);
+      if (now !== null) return now === row.inode ? null : 'changed since the repair';
+      if (inodeOf(row.other!) !== row.inode) return 'the inode that kept the name is gone';
+      linkSync(row.other!, path);
+      return null;
+    }
+    case 'write-range':
+    case 'punch-hole':
+      return withFile(path, (fd) => {
+        const now = readRange(fd, row.offset!, row.count!);
+        if (digest(now) !== row.digest) return now.equals(row.previous!) ? null : 'changed since the repair';
+        writeRangeAt(fd, row.offset!, row.previous!);
+        if (row.size! < row.offset! + row.count!) ftruncateSync(fd, row.size!);
+        restoreHoles(fd, row.offset!, row.previous!.length, unpackExtents(row.extents!));
+        restoreTimes(fd, parseTimes(row.times!));
+        return null;
+      });
+    case 'truncate':
+      return withFile(path, (fd) => {
+        const now = sizeOf(fd);
+        if (now === row.size) return null; // never made
+        if (now !== row.offset) return 'changed since the repair';
+        ftruncateSync(fd, row.size!);
+        if (row.previous) {
+          writeRangeAt(fd, row.offset!, row.previous);
+          restoreHoles(fd, row.offset!, row.previous.length, unpackExtents(row.extents!));
+        }
+        restoreTimes(fd, parseTimes(row.times!));
+        return null;
+      });
+    case 'setattr': {
+      if (!exists(path)) return 'gone since the repair';
+      const st = lstatSync(path);
+      const now = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+      const before = JSON.parse(row.previous!.toString()) as typeof now;
+      const made = JSON.parse(row.value!.toString()) as typeof now;
+      const same = (a: typeof now, b: typeof now) => a.mode === b.mode && a.uid === b.uid && a.gid === b.gid;
+      if (same(now, before)) return null;
+      if (!same(now, made)) return 'changed since the repair';
+      setOwnerAndMode(path, before, st.isSymbolicLink());
+      return null;
+    }
   }
+}
+
+/** Bytes a truncate journals per record. */
+const TRUNCATE_PIECE = 64 * 1024 * 1024;
+
+function withFile(path: Buffer, fn: (fd: number) => string | null): string | null {
+  let fd: number;
+  try {
+    fd = openForWrite(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone since the repair';
+    throw e;
+  }
+  try {
+    const why = fn(fd);
+    if (why === null) fsyncSync(fd);
+    return why;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function timesText(fd: number): string {
+  const t = timesOf(fd);
+  return `${t.atimeNs} ${t.mtimeNs}`;
+}
+
+function parseTimes(text: string): FileTimes {
+  const [a, m] = text.split(' ');
+  return { atimeNs: BigInt(a!), mtimeNs: BigInt(m!) };
+}
+
+function setOwnerAndMode(path: Buffer, want: { mode: number; uid: number; gid: number }, symlink: boolean): void {
+  lchownSync(path, want.uid, want.gid);
+  // chown clears set-id bits, so the mode goes second.
+  if (!symlink) chmodSync(path, want.mode);
 }

@@ -1,0 +1,118 @@
+/**
+ * Data heal of one EC file: the sinks' fragments are computed from K sources, block by
+ * block, straight from fragment to fragment (the codec's repairStripes, no user data in
+ * between), and written in place into the sinks' own inodes, so the .glusterfs hard link
+ * stays valid. Each 4 KiB granule is written only where it differs: a zero granule over
+ * old data becomes a hole, over a hole stays one, so a sparse file stays sparse. Every
+ * block's writes are journaled in one synced commit before they are made.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fsyncSync } from 'node:fs';
+import { codecFor } from '../../ec/codec.ts';
+import { openForWrite, readRange } from '../../fs/ranges.ts';
+import type { RangeWrite } from '../../repair/journal.ts';
+import type { RepairSession } from '../../repair/session.ts';
+
+export interface FragmentFile {
+  /** Fragment index in the set. */
+  member: number;
+  /** Absolute path on its brick. */
+  path: Buffer;
+}
+
+export interface FragmentRewrite {
+  k: number;
+  r: number;
+  /** At least K copies that agree; the first K are read. */
+  sources: FragmentFile[];
+  /** Existing regular files, rewritten in place. */
+  sinks: FragmentFile[];
+  /** The length every sink ends with (a multiple of 512). */
+  fragmentBytes: number;
+  step: string;
+}
+
+export interface RewriteOutcome { bytesWritten: number; bytesPunched: number; bytesUnchanged: number }
+
+/** Fragment bytes per block and source: a few MiB bounds memory and the size of one journal commit. */
+const BLOCK = 4 * 1024 * 1024;
+const GRANULE = 4096;
+
+export async function rewriteFragments(session: RepairSession, job: FragmentRewrite, onBytes?: (n: number) => void): Promise<RewriteOutcome> {
+  const codec = codecFor(job.k, job.r);
+  const present = job.sources.slice(0, job.k);
+  if (present.length < job.k) throw new Error(`${present.length} source fragments, ${job.k} needed`);
+  const outcome: RewriteOutcome = { bytesWritten: 0, bytesPunched: 0, bytesUnchanged: 0 };
+  const readers: FileHandle[] = [];
+  const sinkFds: number[] = [];
+  try {
+    for (const s of present) readers.push(await open(s.path, 'r'));
+    for (const s of job.sinks) sinkFds.push(openForWrite(s.path));
+    const inputs = present.map(() => Buffer.alloc(BLOCK));
+    const outputs = job.sinks.map(() => Buffer.alloc(BLOCK));
+    for (let at = 0; at < job.fragmentBytes; at += BLOCK) {
+      const length = Math.min(BLOCK, job.fragmentBytes - at);
+      const views = inputs.map((b) => b.subarray(0, length));
+      await Promise.all(readers.map((h, i) => readExactly(h, views[i]!, at, present[i]!.path)));
+      const outs = outputs.map((b) => b.subarray(0, length));
+      codec.repairStripes(present.map((s) => s.member), views, job.sinks.map((s) => s.member), outs);
+      const writes: RangeWrite[] = [];
+      const punches: Array<{ path: Buffer; offset: number; length: number }> = [];
+      job.sinks.forEach((sink, i) => {
+        const current = readRange(sinkFds[i]!, at, length);
+        diffGranules(outs[i]!, current, at, sink.path, writes, punches, outcome);
+      });
+      if (writes.length > 0) session.journal.writeRanges(writes, job.step);
+      for (const p of punches) session.journal.punchHole(p.path, p.offset, p.length, job.step);
+      onBytes?.(length * job.sinks.length);
+    }
+    for (const s of job.sinks) session.journal.truncate(s.path, job.fragmentBytes, job.step);
+    for (const fd of sinkFds) fsyncSync(fd);
+    return outcome;
+  } finally {
+    for (const fd of sinkFds) closeSync(fd);
+    await Promise.all(readers.map((h) => h.close()));
+  }
+}
+
+async function readExactly(h: FileHandle, into: Buffer, position: number, path: Buffer): Promise<void> {
+  for (let done = 0; done < into.length; ) {
+    const { bytesRead } = await h.read(into, done, into.length - done, position + done);
+    if (bytesRead === 0) throw new Error(`source fragment ${path.toString('latin1')} ends at byte ${position + done}, ${position + into.length} needed`);
+    done += bytesRead;
+  }
+}
+
+const ZERO = Buffer.alloc(GRANULE);
+
+/**
+ * Sorts one block of a sink into runs: granules to write (they differ), granules to punch
+ * (the new content is zero, the old is not), and granules already right. `current` is
+ * shorter than `wanted` where the sink ends early: those bytes read as zeros (a hole).
+ */
+function diffGranules(wanted: Buffer, current: Buffer, base: number, path: Buffer, writes: RangeWrite[], punches: Array<{ path: Buffer; offset: number; length: number }>, outcome: RewriteOutcome): void {
+  let run: { kind: 'write' | 'punch'; start: number } | null = null;
+  const close = (end: number) => {
+    if (!run) return;
+    if (run.kind === 'write') {
+      writes.push({ path, offset: base + run.start, data: Buffer.from(wanted.subarray(run.start, end)) });
+      outcome.bytesWritten += end - run.start;
+    } else {
+      punches.push({ path, offset: base + run.start, length: end - run.start });
+      outcome.bytesPunched += end - run.start;
+    }
+    run = null;
+  };
+  for (let at = 0; at < wanted.length; at += GRANULE) {
+    const end = Math.min(wanted.length, at + GRANULE);
+    const want = wanted.subarray(at, end);
+    const have = current.subarray(Math.min(at, current.length), Math.min(end, current.length));
+    const wantZero = want.equals(ZERO.subarray(0, want.length));
+    const haveZero = have.equals(ZERO.subarray(0, have.length));
+    const kind = wantZero ? (haveZero ? null : 'punch') : have.length === want.length && have.equals(want) ? null : 'write';
+    if (kind === null) outcome.bytesUnchanged += end - at;
+    if (run && run.kind !== kind) close(at);
+    if (kind && !run) run = { kind, start: at };
+  }
+  close(wanted.length);
+}

@@ -1,0 +1,100 @@
+/*
+ * Sparse-file calls for heal and its undo: which ranges of a file hold data (lseek
+ * SEEK_DATA/SEEK_HOLE), punching a hole back (fallocate PUNCH_HOLE), and mknod for the
+ * special files entry heal recreates. Node offers none of them.
+ */
+#define _GNU_SOURCE
+#include "attrs.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static int get_int64(napi_env env, napi_value v, int64_t *out) {
+  return napi_get_value_int64(env, v, out) == napi_ok;
+}
+
+/* dataExtents(fd, offset, length): [start, end, start, end, ...] of the data in [offset, offset+length). */
+static napi_value data_extents(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  int64_t offset, length;
+  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || !get_int64(env, argv[1], &offset) || !get_int64(env, argv[2], &length)) {
+    napi_throw_type_error(env, "EINVAL", "dataExtents(fd, offset, length)");
+    return NULL;
+  }
+  CHECK(napi_create_array(env, &result));
+  uint32_t n = 0;
+  const int64_t end = offset + length;
+  for (int64_t at = offset; at < end;) {
+    off_t data = lseek(fd, at, SEEK_DATA);
+    if (data < 0) {
+      if (errno == ENXIO) break; /* only a hole from here to the end of the file */
+      napi_throw(env, errno_error(env, errno, "lseek"));
+      return NULL;
+    }
+    if (data >= end) break;
+    off_t hole = lseek(fd, data, SEEK_HOLE);
+    if (hole < 0) {
+      napi_throw(env, errno_error(env, errno, "lseek"));
+      return NULL;
+    }
+    if (hole > end) hole = end;
+    napi_value a, b;
+    CHECK(napi_create_int64(env, data, &a));
+    CHECK(napi_create_int64(env, hole, &b));
+    CHECK(napi_set_element(env, result, n++, a));
+    CHECK(napi_set_element(env, result, n++, b));
+    at = hole;
+  }
+  return result;
+}
+
+/* punchHole(fd, offset, length): deallocates the range; the file keeps its size. */
+static napi_value punch_hole(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  int64_t offset, length;
+  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || !get_int64(env, argv[1], &offset) || !get_int64(env, argv[2], &length)) {
+    napi_throw_type_error(env, "EINVAL", "punchHole(fd, offset, length)");
+    return NULL;
+  }
+  if (length > 0 && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) != 0) {
+    napi_throw(env, errno_error(env, errno, "fallocate"));
+  }
+  return NULL;
+}
+
+/* mknod(path, mode, major, minor): FIFOs, sockets and devices. */
+static napi_value make_node(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t mode, major_, minor_;
+  if (napi_get_value_uint32(env, argv[1], &mode) != napi_ok || napi_get_value_uint32(env, argv[2], &major_) != napi_ok ||
+      napi_get_value_uint32(env, argv[3], &minor_) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "mknod(path, mode, major, minor)");
+    return NULL;
+  }
+  char *path = take_path(env, argv[0]);
+  if (!path) return NULL;
+  if (mknod(path, (mode_t)mode, makedev(major_, minor_)) != 0) napi_throw(env, errno_error(env, errno, "mknod"));
+  free(path);
+  return NULL;
+}
+
+napi_value register_extents(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"dataExtents", NULL, data_extents, NULL, NULL, NULL, napi_default, NULL},
+      {"punchHole", NULL, punch_hole, NULL, NULL, NULL, napi_default, NULL},
+      {"mknod", NULL, make_node, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}
