@@ -96,10 +96,14 @@ export const glustershdHealer: Healer = {
   name: 'glustershd',
   async heal(vol) {
     await vol.startForce();
-    // The daemon answers only once it has connected to the restarted bricks.
-    await waitFor(`gluster volume heal ${vol.name} to be accepted`, async () => ((await gluster(['volume', 'heal', vol.name], true)).code === 0 ? true : undefined), 60_000, 2000);
+    await requestIndexHeal(vol);
   },
 };
+
+/** `gluster volume heal VOL`; the daemon accepts it only once it has connected to the restarted bricks. */
+export async function requestIndexHeal(vol: Volume): Promise<void> {
+  await waitFor(`gluster volume heal ${vol.name} to be accepted`, async () => ((await gluster(['volume', 'heal', vol.name], true)).code === 0 ? true : undefined), 60_000, 1000);
+}
 
 /** The options a scenario's damage needs: kept fragments for a crashed write, data reads for bitrot. */
 export function gfsckHealOptions(truth: Truth): string[] {
@@ -190,22 +194,25 @@ export async function startWithoutOtherHealers(vol: Volume): Promise<void> {
   await vol.startForce();
 }
 
-/** (a): every brick connected and listing no entry, within the bound. */
-export async function checkHealInfoEmpty(vol: Volume, report: ProofReport): Promise<void> {
+/** Polls heal info until every brick is connected and lists nothing; the seconds it took. Throws with the last listing after `boundMs`. */
+export async function waitHealInfoEmpty(vol: Volume, boundMs: number): Promise<number> {
   const start = Date.now();
   let last = '';
-  await report.check('heal info lists 0 entries on every brick', async () => {
-    try {
-      await waitFor(`heal info of ${vol.name} to list nothing`, async () => {
-        const info = await vol.healInfo();
-        last = info.map((b) => `${b.brick.split('/').pop()}: ${b.status} ${b.count ?? '-'} ${b.entries.slice(0, 3).map((e) => e.path).join(' ')}`).join('; ');
-        return info.every((b) => b.status === 'Connected' && b.count === 0) ? true : undefined;
-      }, HEAL_INFO_BOUND_MS, 2000);
-    } catch {
-      throw new Error(`still after ${HEAL_INFO_BOUND_MS / 1000} s: ${last}`);
-    }
-    return `empty after ${((Date.now() - start) / 1000).toFixed(1)} s`;
-  });
+  try {
+    await waitFor(`heal info of ${vol.name} to list nothing`, async () => {
+      const info = await vol.healInfo();
+      last = info.map((b) => `${b.brick.split('/').pop()}: ${b.status} ${b.count ?? '-'} ${b.entries.slice(0, 3).map((e) => e.path).join(' ')}`).join('; ');
+      return info.every((b) => b.status === 'Connected' && b.count === 0) ? true : undefined;
+    }, boundMs, 2000);
+  } catch {
+    throw new Error(`still after ${boundMs / 1000} s: ${last}`);
+  }
+  return (Date.now() - start) / 1000;
+}
+
+/** (a): every brick connected and listing no entry, within the bound. */
+export async function checkHealInfoEmpty(vol: Volume, report: ProofReport): Promise<void> {
+  await report.check('heal info lists 0 entries on every brick', async () => `empty after ${(await waitHealInfoEmpty(vol, HEAL_INFO_BOUND_MS)).toFixed(1)} s`);
 }
 
 /** Good bricks per set, as many as the set's redundancy: killed so the healed bricks must serve. */
