@@ -105,31 +105,39 @@ export class ScenarioContext {
 
 export const scenarioVolumeName = (scenario: Scenario): string => `gfsckt-${scenario.name}`;
 
+/**
+ * Runs a scenario on a started, mounted volume, leaves the volume stopped, and returns the
+ * truth it recorded.
+ */
+export async function runScenario(scenario: Scenario, vol: Volume): Promise<Truth> {
+  const ctx = new ScenarioContext(vol, scenario.name);
+  await scenario.run(ctx);
+  if (!ctx.entries) await ctx.recordNamespace();
+  if (vol.running) {
+    await vol.settle();
+    await vol.stop();
+  }
+  if (scenario.clean) {
+    const pending = vol.bricks.flatMap((b, i) => pendingIndexEntries(b).map((e) => `b${i}:${e}`));
+    if (pending.length > 0) throw new Error(`${scenario.name} is meant to be clean but has pending heal entries: ${pending.join(' ')}`);
+  }
+  return {
+    scenario: scenario.name,
+    volume: truthVolume(vol.name, scenario.spec),
+    bricks: vol.bricks.map((_, index) => ({ index, subvol: Math.floor(index / setSize(scenario.spec)), stale: ctx.stale.has(index) })),
+    entries: ctx.entries!,
+    damage: ctx.damage,
+    ...(ctx.linkto.length > 0 ? { linkto: ctx.linkto } : {}),
+    ...(ctx.notes.length > 0 ? { notes: ctx.notes } : {}),
+  };
+}
+
 /** Runs a scenario on a fresh volume and packs its bricks, volinfo and truth into `outFile`. */
 export async function generateFixture(scenario: Scenario, outFile = fixtureArchive(scenario.name)): Promise<Truth> {
   return withVolume(
     scenario.spec,
     async (vol) => {
-      const ctx = new ScenarioContext(vol, scenario.name);
-      await scenario.run(ctx);
-      if (!ctx.entries) await ctx.recordNamespace();
-      if (vol.running) {
-        await vol.settle();
-        await vol.stop();
-      }
-      if (scenario.clean) {
-        const pending = vol.bricks.flatMap((b, i) => pendingIndexEntries(b).map((e) => `b${i}:${e}`));
-        if (pending.length > 0) throw new Error(`${scenario.name} is meant to be clean but has pending heal entries: ${pending.join(' ')}`);
-      }
-      const truth: Truth = {
-        scenario: scenario.name,
-        volume: truthVolume(vol.name, scenario.spec),
-        bricks: vol.bricks.map((_, index) => ({ index, subvol: Math.floor(index / setSize(scenario.spec)), stale: ctx.stale.has(index) })),
-        entries: ctx.entries!,
-        damage: ctx.damage,
-        ...(ctx.linkto.length > 0 ? { linkto: ctx.linkto } : {}),
-        ...(ctx.notes.length > 0 ? { notes: ctx.notes } : {}),
-      };
+      const truth = await runScenario(scenario, vol);
       await captureBricks(
         { bricks: vol.bricks, extras: { ...volinfoMembers(vol.name), 'truth.json': JSON.stringify(truth, null, 1) + '\n' } },
         outFile,

@@ -1,8 +1,9 @@
 /**
  * A brick's complete state, for "undo restores every byte" proofs: every object below the
  * root (.glusterfs included) with its type, permissions, owner, link count, inode number,
- * content hash, symlink target and every xattr. Times are left out: undo cannot restore
- * ctimes, and GlusterFS does not read them from handles.
+ * content hash, a file's allocated blocks (so holes count), symlink target and every
+ * xattr. Times are left out: undo cannot restore ctimes, and GlusterFS does not read them
+ * from handles.
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -17,7 +18,7 @@ export function snapshotTree(root: string): Snapshot {
     const st = lstatSync(abs, { bigint: true });
     const xattrs = listXattrs(abs).map(([n, v]) => `${n}=${v.toString('hex')}`).sort().join(' ');
     let body = '';
-    if (st.isFile()) body = createHash('sha256').update(readFileSync(abs)).digest('hex');
+    if (st.isFile()) body = `blocks=${st.blocks} ${createHash('sha256').update(readFileSync(abs)).digest('hex')}`;
     else if (st.isSymbolicLink()) body = readlinkSync(abs, { encoding: 'buffer' }).toString('hex');
     out[rel] = `mode=${st.mode.toString(8)} uid=${st.uid} gid=${st.gid} nlink=${st.nlink} ino=${st.ino} size=${st.size} ${body} ${xattrs}`;
     if (st.isDirectory()) {

@@ -1,24 +1,33 @@
 import type { VolumeSpec } from '../layout.ts';
+import type { Op } from '../ops.ts';
 import type { Scenario } from '../scenario.ts';
 import { changeBase, missedChanges } from './trees.ts';
 
 const CHANGES_DIR = '/changes';
 
+/** The ops of a stale-brick scenario: `base` with every brick up, `changes` with the down bricks killed. */
+export interface StaleOps {
+  base: (seed: string, dir: string) => Op[];
+  changes: (seed: string, dir: string) => Op[];
+}
+
+const MISSED_CHANGES: StaleOps = { base: changeBase, changes: missedChanges };
+
 /**
- * Files are created with every brick up, then `downBricks` are killed and the changes of
- * trees.ts missedChanges happen without them; the volume is then stopped with those
- * bricks still down, so nothing heals and they stay stale.
+ * Files are created with every brick up, then `downBricks` are killed and the changes
+ * happen without them; the volume is then stopped with those bricks still down, so nothing
+ * heals and they stay stale.
  */
-function staleBricks(name: string, description: string, spec: VolumeSpec, downBricks: number[]): Scenario {
+export function staleBricks(name: string, description: string, spec: VolumeSpec, downBricks: number[], ops: StaleOps = MISSED_CHANGES): Scenario {
   return {
     name,
     description,
     spec,
     async run(ctx) {
-      await ctx.apply(changeBase(ctx.seed, CHANGES_DIR));
+      await ctx.apply(ops.base(ctx.seed, CHANGES_DIR));
       await ctx.vol.settle();
       for (const b of downBricks) await ctx.killBrick(b);
-      await ctx.apply(missedChanges(ctx.seed, CHANGES_DIR));
+      await ctx.apply(ops.changes(ctx.seed, CHANGES_DIR));
       ctx.note(`brick(s) ${downBricks.join(', ')} down for every missed-* change and never restarted: no heal happened`);
     },
   };

@@ -104,3 +104,34 @@ export function missedChanges(seed: string, dir: string): Op[] {
     { op: 'write', path: `${dir}/large`, data: patternBytes(`${seed}/large-patch`, MiB, 256 * 1024), offset: MiB },
   ];
 }
+
+/** changeBase plus what healChanges works on: a directory tree to remove, a file to replace whole. */
+export function healBase(seed: string, dir: string): Op[] {
+  return [
+    ...changeBase(seed, dir),
+    { op: 'mkdir', path: `${dir}/tree-old/x/y` },
+    { op: 'write', path: `${dir}/tree-old/top`, data: seededBytes(`${seed}/base/tree-top`, 700) },
+    { op: 'write', path: `${dir}/tree-old/x/y/leaf`, data: seededBytes(`${seed}/base/tree-leaf`, 5000) },
+    { op: 'write', path: `${dir}/replace`, data: seededBytes(`${seed}/base/replace`, 20000) },
+  ];
+}
+
+/**
+ * missedChanges plus a sparse file (4 MiB logical, data only at both ends, so a healer
+ * that writes zeros instead of holes shows in the allocation), a directory tree created
+ * and one removed, and a file replaced whole with a shorter one.
+ */
+export function healChanges(seed: string, dir: string): Op[] {
+  const data = (name: string, n: number): Buffer => seededBytes(`${seed}/change/${name}`, n);
+  return [
+    ...missedChanges(seed, dir),
+    { op: 'write', path: `${dir}/sparse-new`, data: data('sparse-head', 8192) },
+    { op: 'write', path: `${dir}/sparse-new`, data: data('sparse-tail', 8192), offset: 4 * MiB - 8192 },
+    { op: 'mkdir', path: `${dir}/tree-new/a/b` },
+    { op: 'write', path: `${dir}/tree-new/a/one`, data: data('tree-one', 1500) },
+    { op: 'write', path: `${dir}/tree-new/a/b/two`, data: data('tree-two', 70000) },
+    { op: 'symlink', path: `${dir}/tree-new/a/b/up`, target: '../one' },
+    { op: 'rmtree', path: `${dir}/tree-old` },
+    { op: 'write', path: `${dir}/replace`, data: data('replace', 3000) },
+  ];
+}

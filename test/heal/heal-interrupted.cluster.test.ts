@@ -1,0 +1,87 @@
+/**
+ * `gfsck heal --apply` SIGKILLed at seeded points of its run, then run again: the second
+ * run must finish the heal as if nothing had happened (exit 0 or 1), with an empty plan
+ * afterwards, an empty heal info, and the healed brick serving the truth on its own.
+ * GFSCK_HEAL_KILL_SEED and GFSCK_HEAL_KILL_ROUNDS pick other points.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  ProofReport, applyArgs, checkHealInfoEmpty, checkHealedBricksServe, checkPlanEmpty, copyBricks, gfsckHeal, healExpectation,
+  requireHealApply, restoreBricks, startWithoutOtherHealers,
+} from '../cluster/heal-proof.ts';
+import { register, volumeScratchDir } from '../cluster/registry.ts';
+import { runScenario } from '../cluster/scenario.ts';
+import { ec2p1HealOne } from '../cluster/scenarios/heal.ts';
+import { withVolume } from '../cluster/volume.ts';
+import { GFSCK, gfsckEnv } from '../support/cli.ts';
+
+const SEED = Number(process.env.GFSCK_HEAL_KILL_SEED ?? 20261207);
+const ROUNDS = Number(process.env.GFSCK_HEAL_KILL_ROUNDS ?? 2);
+
+/** mulberry32: a small seeded generator of floats in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs `gfsck heal ARGS` and SIGKILLs it after `ms`; true when it was still running then. */
+function healKilledAfter(args: string[], ms: number): Promise<boolean> {
+  const child = spawn(process.execPath, [GFSCK, 'heal', ...args], { env: gfsckEnv(), stdio: 'ignore' });
+  const unregister = register({ label: `gfsck heal ${child.pid}`, releaseSync: () => child.kill('SIGKILL') });
+  let killed = false;
+  const timer = setTimeout(() => (killed = child.kill('SIGKILL')), ms);
+  return new Promise((resolve) =>
+    child.on('exit', () => {
+      clearTimeout(timer);
+      unregister();
+      resolve(killed);
+    }),
+  );
+}
+
+test(`${ec2p1HealOne.name}: heal --apply SIGKILLed at ${ROUNDS} seeded points, then run again, heals the volume`, { timeout: 900_000 }, async () => {
+  requireHealApply();
+  await withVolume(ec2p1HealOne.spec, async (vol) => {
+    const truth = await runScenario(ec2p1HealOne, vol);
+    const scratch = volumeScratchDir(vol.name);
+    const pristine = await copyBricks(vol, 'pristine');
+
+    // The kill points are fractions of an uninterrupted run, timed on a copy.
+    const timing = await copyBricks(vol, 'timing');
+    const start = performance.now();
+    const uninterrupted = gfsckHeal(applyArgs(vol, truth, join(scratch, 'timing.journal'), timing));
+    const runMs = performance.now() - start;
+    assert.equal(uninterrupted.status, 1, uninterrupted.stderr);
+
+    const random = seededRandom(SEED);
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round > 0) {
+        await vol.stop();
+        await restoreBricks(vol, pristine);
+      }
+      const killAtMs = Math.round(runMs * (0.05 + 0.9 * random()));
+      const killed = await healKilledAfter(applyArgs(vol, truth, join(scratch, `killed-${round}.journal`)), killAtMs);
+      const report = new ProofReport(`gfsck SIGKILLed after ${killAtMs} of ~${Math.round(runMs)} ms (${killed ? 'killed' : 'had already exited'}), then re-run`, truth.scenario);
+      await report.check('the re-run exits 0 or 1', () => {
+        const rerun = gfsckHeal(applyArgs(vol, truth, join(scratch, `rerun-${round}.journal`)));
+        if (rerun.status !== 0 && rerun.status !== 1) throw new Error(`exit ${rerun.status}: ${rerun.stderr.trim()}`);
+        return `exit ${rerun.status}`;
+      });
+      await checkPlanEmpty(vol, truth, report);
+      await startWithoutOtherHealers(vol);
+      await checkHealInfoEmpty(vol, report);
+      await checkHealedBricksServe(vol, healExpectation(truth), report);
+      console.log(report.toString());
+      assert.deepEqual(report.failed, [], report.toString());
+    }
+  }, { tag: 'heal-kill' });
+});
