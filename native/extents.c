@@ -12,21 +12,25 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-static int get_int64(napi_env env, napi_value v, int64_t *out) {
-  return napi_get_value_int64(env, v, out) == napi_ok;
+/* The (fd, offset, length) arguments of a range call; false (with a TypeError thrown) when they are not. */
+static bool take_range(napi_env env, napi_callback_info info, const char *usage, int32_t *fd, int64_t *offset, int64_t *length) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return false;
+  if (napi_get_value_int32(env, argv[0], fd) != napi_ok || napi_get_value_int64(env, argv[1], offset) != napi_ok ||
+      napi_get_value_int64(env, argv[2], length) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", usage);
+    return false;
+  }
+  return true;
 }
 
 /* dataExtents(fd, offset, length): [start, end, start, end, ...] of the data in [offset, offset+length). */
 static napi_value data_extents(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
   int64_t offset, length;
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || !get_int64(env, argv[1], &offset) || !get_int64(env, argv[2], &length)) {
-    napi_throw_type_error(env, "EINVAL", "dataExtents(fd, offset, length)");
-    return NULL;
-  }
+  napi_value result;
+  if (!take_range(env, info, "dataExtents(fd, offset, length)", &fd, &offset, &length)) return NULL;
   CHECK(napi_create_array(env, &result));
   uint32_t n = 0;
   const int64_t end = offset + length;
@@ -56,15 +60,9 @@ static napi_value data_extents(napi_env env, napi_callback_info info) {
 
 /* punchHole(fd, offset, length): deallocates the range; the file keeps its size. */
 static napi_value punch_hole(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
   int64_t offset, length;
-  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || !get_int64(env, argv[1], &offset) || !get_int64(env, argv[2], &length)) {
-    napi_throw_type_error(env, "EINVAL", "punchHole(fd, offset, length)");
-    return NULL;
-  }
+  if (!take_range(env, info, "punchHole(fd, offset, length)", &fd, &offset, &length)) return NULL;
   if (length > 0 && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) != 0) {
     napi_throw(env, errno_error(env, errno, "fallocate"));
   }

@@ -36,20 +36,29 @@ function rot(ctx: ScenarioContext, brickIndex: number, path: string, offset: num
   });
 }
 
-export const ec2p1Bitrot: Scenario = {
-  name: 'ec-2p1-bitrot',
-  description: 'disperse 2+1, healthy, then bytes flipped inside one fragment of two files (different bricks), xattrs untouched',
-  spec: { type: 'disperse', k: 2, r: 1 },
-  async run(ctx) {
-    await ctx.apply([
-      { op: 'mkdir', path: '/data' },
-      { op: 'write', path: '/data/rotten', data: seededBytes(`${ctx.seed}/rotten`, 65536) },
-      { op: 'write', path: '/data/rotten-small', data: seededBytes(`${ctx.seed}/rotten-small`, 700) },
-      { op: 'write', path: '/data/intact', data: seededBytes(`${ctx.seed}/intact`, 4000) },
-    ]);
-    await ctx.recordNamespace();
-    await ctx.vol.stop();
-    rot(ctx, 1, '/data/rotten', 4096, 8);
-    rot(ctx, 0, '/data/rotten-small', 100, 1);
-  },
-};
+/** Files written healthy, the volume stopped, then bytes flipped in one fragment of two files. */
+function bitrot(name: string, spec: Scenario['spec'], rotten: [brick: number, offset: number, length: number], small: [brick: number, offset: number, length: number]): Scenario {
+  return {
+    name,
+    description: `${spec.type === 'disperse' ? `disperse ${spec.k}+${spec.r}` : spec.type}, healthy, then bytes flipped inside one fragment of two files (different bricks), xattrs untouched`,
+    spec,
+    async run(ctx) {
+      await ctx.apply([
+        { op: 'mkdir', path: '/data' },
+        { op: 'write', path: '/data/rotten', data: seededBytes(`${ctx.seed}/rotten`, 65536) },
+        { op: 'write', path: '/data/rotten-small', data: seededBytes(`${ctx.seed}/rotten-small`, 700) },
+        { op: 'write', path: '/data/intact', data: seededBytes(`${ctx.seed}/intact`, 4000) },
+      ]);
+      await ctx.recordNamespace();
+      await ctx.vol.stop();
+      rot(ctx, rotten[0], '/data/rotten', rotten[1], rotten[2]);
+      rot(ctx, small[0], '/data/rotten-small', small[1], small[2]);
+    },
+  };
+}
+
+/** R = 1: the disagreement can be found but not pinned on a brick. */
+export const ec2p1Bitrot = bitrot('ec-2p1-bitrot', { type: 'disperse', k: 2, r: 1 }, [1, 4096, 8], [0, 100, 1]);
+
+/** R = 2: the codec names the rotten fragment, so heal can rewrite it. */
+export const ec4p2Bitrot = bitrot('ec-4p2-bitrot', { type: 'disperse', k: 4, r: 2 }, [1, 4096, 8], [4, 100, 1]);
