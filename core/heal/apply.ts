@@ -227,6 +227,7 @@ export class HealExecutor {
   private async data(plan: EntryPlan, a: Extract<HealAction, { op: 'data' }>): Promise<void> {
     const step = this.step(plan, 'data');
     const journal = this.session.journal;
+    const marks: Array<{ path: Buffer; name: string; value: Buffer }> = [];
     for (const m of a.sinks) {
       const existing = this.copyOfOrNull(plan, m);
       if (!existing) continue; // created by this heal, already marked
@@ -234,8 +235,9 @@ export class HealExecutor {
       const current = existing.xattrs.get('trusted.ec.version');
       if (current?.length === 16) current.copy(version);
       version.writeBigUInt64BE(version.readBigUInt64BE(0) | EC_HEAL_BIT, 0);
-      journal.setXattr(this.fileOn(plan, m), 'trusted.ec.version', version, step);
+      marks.push({ path: this.fileOn(plan, m), name: 'trusted.ec.version', value: version });
     }
+    journal.setXattrs(marks, step);
     const k = dataFragments(this.shape.layout);
     // By the entry's own name: an inode found under an old name was linked here, and the old name may be in the quarantine now.
     const sources = a.sources.map((m) => ({ member: m, path: this.fileOn(plan, m) }));
@@ -280,19 +282,21 @@ export class HealExecutor {
     version.writeBigUInt64BE(a.metaVersion, 8);
     // The config every fragment must carry: a source's (a sink's may be missing or foreign).
     const config = plan.verdict.ecData?.sources[0]?.copy.xattrs.get('trusted.ec.config');
+    const writes: Array<{ path: Buffer; name: string; value: Buffer }> = [];
     for (const m of a.members) {
-      const file = this.fileOn(plan, m);
+      const path = this.fileOn(plan, m);
       const copy = this.copyOfOrNull(plan, m);
-      if (config && !copy?.xattrs.get('trusted.ec.config')?.equals(config)) journal.setXattr(file, 'trusted.ec.config', config, step);
-      journal.setXattr(file, 'trusted.ec.version', version, step);
+      if (config) writes.push({ path, name: 'trusted.ec.config', value: config });
+      writes.push({ path, name: 'trusted.ec.version', value: version });
       if (a.size !== null) {
         const size = Buffer.alloc(8);
         size.writeBigUInt64BE(BigInt(a.size), 0);
-        journal.setXattr(file, 'trusted.ec.size', size, step);
+        writes.push({ path, name: 'trusted.ec.size', value: size });
       }
       // A counter GlusterFS created stays, at zero; a copy heal made has none.
-      if (copy?.xattrs.has('trusted.ec.dirty')) journal.setXattr(file, 'trusted.ec.dirty', Buffer.alloc(16), step);
+      if (copy?.xattrs.has('trusted.ec.dirty')) writes.push({ path, name: 'trusted.ec.dirty', value: Buffer.alloc(16) });
     }
+    journal.setXattrs(writes, step);
   }
 
   /** Handles of inodes whose names all went to the quarantine on a brick follow them there. */

@@ -301,6 +301,16 @@ export class RepairJournal {
     this.apply(step, { op: 'setxattr', path: asBuffer(path), name, value, previous }, () => setXattr(path, name, value));
   }
 
+  /** Several xattr writes recorded in one synced commit, then made in order (unchanged values are skipped). */
+  setXattrs(items: Array<{ path: Buffer; name: string; value: Buffer }>, step: string): void {
+    const changed = items.map((i) => ({ ...i, previous: getXattr(i.path, i.name) })).filter((i) => !sameBytes(i.previous, i.value));
+    if (changed.length === 0) return;
+    this.applyAll(step, changed.map(({ path, name, value, previous }) => ({
+      change: { op: 'setxattr' as const, path, name, value, previous },
+      make: () => setXattr(path, name, value),
+    })));
+  }
+
   removeXattr(path: Path, name: string, step: string): void {
     const previous = getXattr(path, name);
     if (previous === null) return;

@@ -70,7 +70,7 @@ export function createEntry(session: RepairSession, e: EntrySpec, step: string):
     default: journal.mknod(abs, S_IFMT[e.type]! | (e.mode & 0o7777), e.rdev ?? { major: 0, minor: 0 }, step);
   }
   journal.setattr(abs, { mode: e.mode & 0o7777, uid: e.uid, gid: e.gid }, step);
-  for (const [name, value] of e.xattrs) journal.setXattr(abs, name, value, step);
+  journal.setXattrs([...e.xattrs].map(([name, value]) => ({ path: abs, name, value })), step);
   session.ensureDir(Buffer.from(dirname(handle.toString('latin1')), 'latin1'), BUCKET_MODE, step);
   if (e.type === 'dir') {
     if (existing) session.moveAside(e.root, Buffer.from(handleRelPath(e.gfid)), step); // a handle left by the old name
@@ -92,12 +92,9 @@ export function syncXattrs(session: RepairSession, file: Buffer, want: ReadonlyM
     }
   }
   const have = new Map(listXattrs(file));
-  for (const [name, value] of want) {
-    if (have.get(name)?.equals(value)) continue;
-    session.journal.setXattr(file, name, value, step);
-    changes++;
-  }
-  return changes;
+  const writes = [...want].filter(([name, value]) => !have.get(name)?.equals(value)).map(([name, value]) => ({ path: file, name, value }));
+  session.journal.setXattrs(writes, step);
+  return changes + writes.length;
 }
 
 export function syncAttrs(session: RepairSession, file: Buffer, want: { mode?: number; uid?: number; gid?: number }, step: string): void {
