@@ -3,12 +3,14 @@
  * journaled first (core/repair), so that `gfsck heal --undo JOURNAL` restores the bricks.
  *
  * Order: first every stale copy is moved aside (so a name, or a directory's handle, is free
- * before it is made again); then each entry's actions in path order; last, the handles of
- * inodes that lost their last live name on a brick follow them into the quarantine. A sink
- * is marked with the heal bit before its fragments are rewritten, so a heal killed half-way
- * never leaves a sink that looks like a source; a re-run plans it again.
+ * before it is made again), an inode's handle with it when no name on that brick keeps the
+ * inode after the heal (a name the heal creates may link it: a rename); then each entry's
+ * actions in path order. A sink is marked with the heal bit before its fragments are
+ * rewritten, so a heal killed half-way never leaves a sink that looks like a source, and
+ * every step leaves a state the next run's plan finishes.
  */
-import { lstatSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { getXattr } from '../fs/xattr.ts';
 import type { Db } from '../index/catalog.ts';
 import { brickFile } from '../index/copies.ts';
 import { escapeName, parentPath } from '../fs/names.ts';
@@ -42,9 +44,9 @@ const CTIME_MDATA = 'trusted.glusterfs.mdata';
 
 export class HealExecutor {
   private readonly session: RepairSession;
-  /** `${set}:${member}:${gfid}` of inodes with names moved aside on a brick, and how many. */
-  private readonly orphaned = new Map<string, { set: number; member: number; gfid: string; names: number }>();
-  /** `${set}:${member}:${gfid}` of inodes given a name by this heal. */
+  /** `${set}:${member}:${gfid}` → how many of the inode's names on that brick this heal moves aside. */
+  private readonly leaving = new Map<string, number>();
+  /** `${set}:${member}:${gfid}` of inodes this heal gives a name. */
   private readonly named = new Set<string>();
   private done = 0;
   private failed = 0;
@@ -64,6 +66,7 @@ export class HealExecutor {
 
   async run(plans: EntryPlan[]): Promise<ApplyResult> {
     try {
+      this.foresee(plans);
       const errors = new Map<EntryPlan, string>();
       for (const plan of plans) {
         for (const a of plan.actions) {
@@ -82,7 +85,6 @@ export class HealExecutor {
         else this.done++;
         this.events.onEntry?.(plan, error);
       }
-      this.sweepHandles();
       return { journal: this.journal, done: this.done, failed: this.failed, bytes: this.bytes };
     } finally {
       this.session.end();
@@ -132,23 +134,44 @@ export class HealExecutor {
     const root = this.root(plan, a.member);
     const rel = plan.verdict.path.subarray(1);
     const step = this.step(plan, 'quarantine');
+    // Handles go before the names, so a heal killed in between leaves a name the next run moves again.
     if (a.type === 'dir') {
-      // The directory leaves with what it holds: its handle and those of the directories inside go too,
-      // and the inodes inside are swept like the names moved aside one by one.
+      // The directory leaves with what it holds: its handle, those of the directories inside, and
+      // the handles of the inodes inside that no live name keeps.
       const below = this.entriesUnder(plan, a.member);
+      for (const gfid of below.files.keys()) this.moveFileHandle(plan, a.member, gfid, step);
       for (const gfid of [...(a.gfid ? [a.gfid] : []), ...below.dirs]) this.moveDirHandle(root, gfid, step);
-      for (const [gfid, names] of below.files) this.orphan(plan.verdict.set, a.member, gfid, names);
     } else if (a.gfid) {
-      this.orphan(plan.verdict.set, a.member, a.gfid, 1);
+      this.moveFileHandle(plan, a.member, a.gfid, step);
     }
     this.session.moveAside(root, rel, step);
   }
 
-  private orphan(set: number, member: number, gfid: string, names: number): void {
-    const key = `${set}:${member}:${gfid}`;
-    const known = this.orphaned.get(key);
-    if (known) known.names += names;
-    else this.orphaned.set(key, { set, member, gfid, names });
+  /** What the whole plan will do to each inode's names: the handle decisions depend on it. */
+  private foresee(plans: EntryPlan[]): void {
+    const count = (key: string, n: number) => this.leaving.set(key, (this.leaving.get(key) ?? 0) + n);
+    for (const plan of plans) {
+      const set = plan.verdict.set;
+      for (const a of plan.actions) {
+        if (a.op === 'create') this.named.add(`${set}:${a.member}:${plan.verdict.gfid}`);
+        if (a.op !== 'quarantine') continue;
+        if (a.type !== 'dir' && a.gfid) count(`${set}:${a.member}:${a.gfid}`, 1);
+        if (a.type === 'dir') for (const [gfid, n] of this.entriesUnder(plan, a.member).files) count(`${set}:${a.member}:${gfid}`, n);
+      }
+    }
+  }
+
+  /** Moves an inode's handle aside when, after this heal, no name on the brick keeps the inode. */
+  private moveFileHandle(plan: EntryPlan, member: number, gfid: string, step: string): void {
+    const key = `${plan.verdict.set}:${member}:${gfid}`;
+    if (this.named.has(key)) return; // a name this heal makes links to it (a rename)
+    const position = this.bricksOf(plan)[member]!;
+    const live = this.db.prepare(`SELECT COUNT(*) FROM entries e JOIN bricks b ON b.id = e.brick_id
+      WHERE b.position = ? AND e.gfid = ? AND e.area IN ('namespace', 'trashcan')`).pluck().get(position, gfid) as number;
+    if (live > (this.leaving.get(key) ?? 0)) return;
+    const rel = Buffer.from(handleRelPath(gfid));
+    if (!existsSync(brickFile(this.shape.roots[position]!, Buffer.concat([Buffer.from('/'), rel])))) return;
+    this.session.moveAside(this.shape.roots[position]!.toString(), rel, step);
   }
 
   /** What a directory holds on one brick, from the catalog: directory gfids, and file gfids with their name counts. */
@@ -211,7 +234,6 @@ export class HealExecutor {
       root: this.root(plan, a.member), path: v.path, parentGfid: this.parentGfid(plan, a.from), gfid: v.gfid!,
       type: from.type, mode: from.mode, uid: from.uid, gid: from.gid, target: from.target ?? undefined, rdev: deviceOf(from), xattrs,
     }, this.step(plan, 'create'));
-    this.named.add(`${v.set}:${a.member}:${v.gfid}`);
   }
 
   private parentGfid(plan: EntryPlan, member: number): string {
@@ -229,10 +251,9 @@ export class HealExecutor {
     const journal = this.session.journal;
     const marks: Array<{ path: Buffer; name: string; value: Buffer }> = [];
     for (const m of a.sinks) {
-      const existing = this.copyOfOrNull(plan, m);
-      if (!existing) continue; // created by this heal, already marked
+      // Read now, not from the catalog: the name may have just been made, or linked to an inode found elsewhere.
       const version = Buffer.alloc(16);
-      const current = existing.xattrs.get('trusted.ec.version');
+      const current = getXattr(this.fileOn(plan, m), 'trusted.ec.version');
       if (current?.length === 16) current.copy(version);
       version.writeBigUInt64BE(version.readBigUInt64BE(0) | EC_HEAL_BIT, 0);
       marks.push({ path: this.fileOn(plan, m), name: 'trusted.ec.version', value: version });
@@ -297,23 +318,6 @@ export class HealExecutor {
       if (copy?.xattrs.has('trusted.ec.dirty')) writes.push({ path, name: 'trusted.ec.dirty', value: Buffer.alloc(16) });
     }
     journal.setXattrs(writes, step);
-  }
-
-  /** Handles of inodes whose names all went to the quarantine on a brick follow them there. */
-  private sweepHandles(): void {
-    const live = this.db.prepare(`SELECT COUNT(*) FROM entries e JOIN bricks b ON b.id = e.brick_id
-      WHERE b.position = ? AND e.gfid = ? AND e.area IN ('namespace', 'trashcan')`).pluck();
-    for (const [key, { set, member, gfid, names }] of this.orphaned) {
-      if (this.named.has(key)) continue;
-      const position = this.shape.sets[set]!.bricks[member]!;
-      // Names still live: those the catalog lists, less the ones moved aside in this run.
-      if ((live.get(position, gfid) as number) > names) continue;
-      try {
-        this.session.moveAside(this.shape.roots[position]!.toString(), Buffer.from(handleRelPath(gfid)), `heal quarantine handle ${gfid}`);
-      } catch (e) {
-        this.events.onWarning?.(`handle of ${gfid} on #${position} left in place: ${(e as Error).message}`);
-      }
-    }
   }
 }
 

@@ -62,7 +62,11 @@ export async function* planHeal(db: Db, shape: VolumeShape, opts: PlanOptions, s
   const source = new CatalogSource(db, shape);
   const indexed = indexedGfids(db, shape);
   for (const set of shape.sets) summaries.push(newSummary(shape, set.index));
-  const walkers = shape.sets.map((set) => new SetWalker({ layout: shape.layout, set, participants: set.bricks.map((b) => setOf(shape, b).member) }, shape, source, indexed, opts, summaries[set.index]!));
+  const walkers = shape.sets.map((set) => {
+    const indexedOn = (gfid: string) => set.bricks.filter((b) => indexed.get(gfid)?.has(b)).map((b) => setOf(shape, b).member);
+    const view = { layout: shape.layout, set, participants: set.bricks.map((b) => setOf(shape, b).member), indexedOn };
+    return new SetWalker(view, opts, source, summaries[set.index]!);
+  });
   for (const group of source.namespace(Buffer.from('/'))) {
     for (const walker of walkers) {
       const copies = group.filter((c) => c.set === walker.view.set.index);
@@ -103,10 +107,8 @@ class SetWalker {
 
   constructor(
     readonly view: SetView,
-    private readonly shape: VolumeShape,
-    private readonly source: CatalogSource,
-    private readonly indexed: Map<string, Set<number>>,
     private readonly opts: PlanOptions,
+    private readonly source: CatalogSource,
     private readonly summary: SetSummary,
   ) {
     this.k = dataFragments(view.layout);
@@ -175,16 +177,16 @@ class SetWalker {
         actions.push({ op: 'data', sources, sinks, cut, size: choice.size, fragmentBytes: choice.fragmentBytes, way: choice.way });
       }
     }
+    // Created names get the metadata pass too: one made by linking an inode that survived elsewhere keeps that inode's.
     const m = v.metadata;
-    if (m && m.copyFrom !== null && m.sinks.length > 0) actions.push({ op: 'metadata', from: m.copyFrom, sinks: m.sinks, parts: m.differs });
+    const metaSinks = [...new Set([...(m?.sinks ?? []), ...created])].filter((s) => s !== m?.copyFrom).sort((x, y) => x - y);
+    if (m && m.copyFrom !== null && metaSinks.length > 0) {
+      actions.push({ op: 'metadata', from: m.copyFrom, sinks: metaSinks, parts: m.differs.length > 0 ? m.differs : ['mode', 'owner', 'mdata', 'xattrs'] });
+    }
     const counters = this.counters(v, whole);
     if (counters && (actions.length > 0 || v.dirty.length > 0 || v.healing.length > 0 || this.versionsDiffer(v, counters))) actions.push(counters);
-    const gfid = v.gfid;
-    const listed = gfid ? this.indexed.get(gfid) : undefined;
-    if (gfid && listed && whole) {
-      const members = this.view.set.bricks.filter((b) => listed.has(b)).map((b) => setOf(this.shape, b).member);
-      if (members.length > 0) actions.push({ op: 'index', members, gfid });
-    }
+    const listed = v.gfid ? this.view.indexedOn!(v.gfid) : [];
+    if (v.gfid && listed.length > 0 && whole) actions.push({ op: 'index', members: listed, gfid: v.gfid });
     return { verdict: v, actions, left: null };
   }
 

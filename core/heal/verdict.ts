@@ -24,6 +24,8 @@ export interface SetView {
   set: BrickSet;
   /** Members of the set whose bricks were given. */
   participants: number[];
+  /** Members whose xattrop index lists a gfid (heal reads the index; inspect reports it in pass 4). */
+  indexedOn?: (gfid: string) => number[];
 }
 
 /** Directory entries on EC (§1.6): the highest data version is the reference. */
@@ -107,6 +109,10 @@ export function judgeEntry(view: SetView, path: Buffer, name: NameVerdict, inode
   if (layout.kind === 'disperse') judgeEc(view, copies, group.type, verdict, raise);
   else if (layout.kind === 'replicate') judgeAfr(view, copies, verdict, raise);
   else verdict.metadata = copies.length > 0 ? soleMetadata(copies[0]!) : null;
+  const listed = group.gfid ? view.indexedOn?.(group.gfid) ?? [] : [];
+  if (listed.length > 0 && verdict.status === 'healthy') {
+    raise('heal', `listed in the xattrop index on ${labels(view, listed)} with nothing pending: heal removes the entry`);
+  }
   return verdict;
 }
 
