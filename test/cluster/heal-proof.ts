@@ -115,11 +115,15 @@ export const volinfoDir = (vol: Volume): string => `${GLUSTERD_STATE_DIR}/vols/$
 
 const describeRun = (r: CliResult): string => `exit ${r.status ?? 'killed (timeout)'}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`;
 
+/** Whether `gfsck heal --help` printed the help of a heal command that has --apply (an unknown command prints the top-level help). */
+export const describesHealApply = (help: string): boolean => /^Usage: gfsck heal\b/m.test(help) && help.includes('--apply');
+
 /** Fails at once, with the reason, when this build of gfsck has no `heal --apply`. */
 export function requireHealApply(): void {
   const help = gfsck(['heal', '--help'], { timeoutMs: 60_000 });
-  if (help.status !== 0 || !help.stdout.includes('--apply')) {
-    throw new Error(`this gfsck has no \`heal --apply\` (gfsck heal --help ${describeRun(help)})`);
+  if (!describesHealApply(help.stdout)) {
+    const usage = help.stdout.split('\n')[0] ?? '';
+    throw new Error(`this gfsck has no \`heal --apply\`: \`gfsck heal --help\` exited ${help.status} and printed "${usage}"`);
   }
 }
 
