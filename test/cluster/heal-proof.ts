@@ -5,7 +5,7 @@
  * empty afterwards and the journal undoes the heal byte for byte. Every check is recorded
  * with what it saw, so a healer that fails one still shows how the others went.
  */
-import { lstatSync, openSync, readSync, closeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { patternBytes, sha256Hex } from './content.ts';
@@ -146,7 +146,7 @@ export async function checkPlanEmpty(vol: Volume, truth: Truth, report: ProofRep
 /** Copies stopped bricks (xattrs, hard links and holes kept) to `<scratch>/<label>/b<i>`. */
 export async function copyBricks(vol: Volume, label: string): Promise<string[]> {
   const copies = vol.bricks.map((_, i) => join(volumeScratchDir(vol.name), label, `b${i}`));
-  await run('mkdir', ['-p', join(volumeScratchDir(vol.name), label)]);
+  mkdirSync(join(volumeScratchDir(vol.name), label), { recursive: true });
   for (const [i, b] of vol.bricks.entries()) await run('cp', ['-a', '--sparse=auto', b, copies[i]!]);
   return copies;
 }
