@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { seededBytes } from '../test/cluster/content.ts';
 import { run } from '../test/cluster/exec.ts';
 import { gluster } from '../test/cluster/gluster.ts';
-import { copyBricks, requestIndexHeal, restoreBricks, volinfoDir, waitHealInfoEmpty } from '../test/cluster/heal-proof.ts';
+import { copyBricks, describesHealApply, requestIndexHeal, restoreBricks, volinfoDir, waitHealInfoEmpty } from '../test/cluster/heal-proof.ts';
 import type { VolumeSpec } from '../test/cluster/layout.ts';
 import { withVolume, type Volume } from '../test/cluster/volume.ts';
 
@@ -80,7 +80,7 @@ async function glustershdSeconds(vol: Volume): Promise<string> {
 
 async function gfsckApplyAvailable(): Promise<boolean> {
   const help = await run(process.execPath, [GFSCK, 'heal', '--help'], { allowFailure: true });
-  return help.code === 0 && help.stdout.includes('--apply');
+  return describesHealApply(help.stdout);
 }
 
 /** From the running volume with stale bricks and no other healer: stop, heal --apply, start. */

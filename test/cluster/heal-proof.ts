@@ -5,7 +5,7 @@
  * empty afterwards and the journal undoes the heal byte for byte. Every check is recorded
  * with what it saw, so a healer that fails one still shows how the others went.
  */
-import { lstatSync, openSync, readSync, closeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { patternBytes, sha256Hex } from './content.ts';
@@ -115,11 +115,15 @@ export const volinfoDir = (vol: Volume): string => `${GLUSTERD_STATE_DIR}/vols/$
 
 const describeRun = (r: CliResult): string => `exit ${r.status ?? 'killed (timeout)'}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`;
 
+/** Whether `gfsck heal --help` printed the help of a heal command that has --apply (an unknown command prints the top-level help). */
+export const describesHealApply = (help: string): boolean => /^Usage: gfsck heal\b/m.test(help) && help.includes('--apply');
+
 /** Fails at once, with the reason, when this build of gfsck has no `heal --apply`. */
 export function requireHealApply(): void {
   const help = gfsck(['heal', '--help'], { timeoutMs: 60_000 });
-  if (help.status !== 0 || !help.stdout.includes('--apply')) {
-    throw new Error(`this gfsck has no \`heal --apply\` (gfsck heal --help ${describeRun(help)})`);
+  if (!describesHealApply(help.stdout)) {
+    const usage = help.stdout.split('\n')[0] ?? '';
+    throw new Error(`this gfsck has no \`heal --apply\`: \`gfsck heal --help\` exited ${help.status} and printed "${usage}"`);
   }
 }
 
@@ -142,7 +146,7 @@ export async function checkPlanEmpty(vol: Volume, truth: Truth, report: ProofRep
 /** Copies stopped bricks (xattrs, hard links and holes kept) to `<scratch>/<label>/b<i>`. */
 export async function copyBricks(vol: Volume, label: string): Promise<string[]> {
   const copies = vol.bricks.map((_, i) => join(volumeScratchDir(vol.name), label, `b${i}`));
-  await run('mkdir', ['-p', join(volumeScratchDir(vol.name), label)]);
+  mkdirSync(join(volumeScratchDir(vol.name), label), { recursive: true });
   for (const [i, b] of vol.bricks.entries()) await run('cp', ['-a', '--sparse=auto', b, copies[i]!]);
   return copies;
 }
