@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { inspectCommand } from './inspect/index.ts';
 import { gfidCommand } from './gfid/index.ts';
 import { rebuildCommand } from './rebuild/index.ts';
-import { fail } from './shared/run.ts';
+import { fail, handleInterrupts } from './shared/run.ts';
 
 const program = new Command('gfsck')
   .description('offline forensics and repair toolkit for GlusterFS bricks')
@@ -19,6 +19,7 @@ for (const cmd of [program, ...program.commands]) {
   });
 }
 
+handleInterrupts();
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
