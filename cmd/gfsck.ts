@@ -4,7 +4,7 @@ import { inspectCommand } from './inspect/index.ts';
 import { gfidCommand } from './gfid/index.ts';
 import { rebuildCommand } from './rebuild/index.ts';
 import { healCommand } from './heal/index.ts';
-import { fail } from './shared/run.ts';
+import { fail, handleInterrupts } from './shared/run.ts';
 
 const program = new Command('gfsck')
   .description('offline forensics and repair toolkit for GlusterFS bricks')
@@ -21,6 +21,7 @@ for (const cmd of [program, ...program.commands]) {
   });
 }
 
+handleInterrupts();
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

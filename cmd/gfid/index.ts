@@ -75,6 +75,8 @@ function openResolver(bricks: string[], db: string | undefined): Resolver {
 
 function runGfid(args: string[], flags: GfidFlags): number {
   const { bricks, queries } = splitArguments(args);
+  // Bricks come first: a first argument that is not one says why (operational, as inspect does).
+  if (bricks.length === 0 && flags.db === undefined && args.length > 1) validateBricks([args[0]!]);
   const resolver = openResolver(bricks, flags.db);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const unresolved: string[] = [];

@@ -136,9 +136,10 @@ class BrickScan {
     return rel.length === 1 ? this.root : joinPath(this.root, rel.subarray(1));
   }
 
+  /** A non-system error (a catalog store that threw) is recorded by its name, e.g. RangeError. */
   private recordError(rel: Buffer, e: unknown, syscall: string): void {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    this.stmt.scanError.run(this.brick.id, rel, (e as NodeJS.ErrnoException).syscall ?? syscall, code, this.gen);
+    const err = e as NodeJS.ErrnoException;
+    this.stmt.scanError.run(this.brick.id, rel, err.syscall ?? syscall, err.code ?? err.name ?? 'EIO', this.gen);
   }
 
   /** The brick root itself, read on its own: the walk only lists what is inside directories. */
@@ -228,7 +229,11 @@ class BrickScan {
     }
   }
 
-  /** One directory, a batch at a time; it leaves the queue with its last batch. */
+  /**
+   * One directory, a batch at a time; it leaves the queue with its last batch. Whatever
+   * fails, reading or storing, the directory leaves the queue: a failure is recorded, never
+   * retried by the walk (that would loop for as long as the failure repeats).
+   */
   private async scanDirectory(dirPath: Buffer, dirGfid: string | null): Promise<void> {
     const skipGlusterfs = dirPath.length === 1;
     const flush = (rows: ReadEntry[], last: boolean) => this.db.transaction(() => {
@@ -237,6 +242,7 @@ class BrickScan {
     })();
     const area = skipGlusterfs ? null : areaOf(dirPath);
     let dequeued = false;
+    let syscall = 'opendir';
     try {
       for await (const batch of scanDirectory(this.abs(dirPath), { xattrs: true, batch: DIR_BATCH })) {
         const rows: ReadEntry[] = [];
@@ -247,13 +253,15 @@ class BrickScan {
         }
         // A short batch is the directory's last (the reader stopped at its end): one
         // transaction for most directories instead of two.
+        syscall = 'catalog insert';
+        flush(rows, batch.length < DIR_BATCH);
         dequeued = batch.length < DIR_BATCH;
-        flush(rows, dequeued);
+        syscall = 'readdir';
       }
     } catch (e) {
-      this.recordError(dirPath, e, 'opendir');
+      this.recordError(dirPath, e, syscall);
     }
-    if (!dequeued) flush([], true);
+    if (!dequeued) this.stmt.dequeue.run(this.brick.id, dirPath);
   }
 
   private async walkHandles(fromBucket: number): Promise<void> {

@@ -26,12 +26,15 @@ export function fragmentLength(size: number, k: number): number {
   return CHUNK_SIZE * stripeCount(size, k);
 }
 
-/** Throws unless (k, r) is a layout GlusterFS can create: 1 ≤ r < k ≤ 16. */
+/** Why (k, r) is not a layout GlusterFS can create (1 ≤ r < k ≤ 16), or null when it is. */
+export function layoutProblem(k: number, r: number): string | null {
+  if (!Number.isInteger(k) || k < 2 || k > MAX_DATA_FRAGMENTS) return `EC data fragments K must be an integer in 2..${MAX_DATA_FRAGMENTS}, got ${k}`;
+  if (!Number.isInteger(r) || r < 1 || r >= k) return `EC redundancy R must be an integer in 1..K-1 (K=${k}), got ${r}`;
+  return null;
+}
+
+/** Throws unless (k, r) is a layout GlusterFS can create. */
 export function checkLayout(k: number, r: number): void {
-  if (!Number.isInteger(k) || k < 2 || k > MAX_DATA_FRAGMENTS) {
-    throw new RangeError(`EC data fragments K must be an integer in 2..${MAX_DATA_FRAGMENTS}, got ${k}`);
-  }
-  if (!Number.isInteger(r) || r < 1 || r >= k) {
-    throw new RangeError(`EC redundancy R must be an integer in 1..K-1 (K=${k}), got ${r}`);
-  }
+  const problem = layoutProblem(k, r);
+  if (problem) throw new RangeError(problem);
 }

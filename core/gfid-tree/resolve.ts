@@ -116,15 +116,17 @@ export function canonicalVolumePath(path: Buffer): Buffer {
 const DOT = Buffer.from('.');
 const DOTDOT = Buffer.from('..');
 const GLUSTERFS = Buffer.from('.glusterfs');
-/** Deeper than any real directory chain; stops a handle loop. */
+/** Deeper than any real directory chain: a bound on the walk up, besides the loop check. */
 const MAX_DEPTH = 4096;
+
+type DirPath = { path: Buffer } | { error: string };
 
 /**
  * Live lookups on one brick. Directory paths found through the handle chain are memoized,
  * so resolving many gfids under one directory costs one chain walk.
  */
 export class BrickLookup {
-  private readonly dirPaths = new Map<string, { path: Buffer } | { error: string }>();
+  private readonly dirPaths = new Map<string, DirPath>();
 
   constructor(readonly root: string) {}
 
@@ -138,28 +140,50 @@ export class BrickLookup {
 
   /**
    * The volume path of a directory gfid, by reading its handle symlink
-   * `../../xx/yy/<parent>/<name>` and recursing up to the root, then confirming that the
-   * directory at the path found really carries this gfid.
+   * `../../xx/yy/<parent>/<name>` up to the root, then confirming downwards that each
+   * directory at the path found really carries its gfid. Iterative, with the chain's gfids
+   * remembered: a handle naming itself, or any loop of them, is an error, not a recursion.
    */
-  dirPath(gfid: string, depth = 0): { path: Buffer } | { error: string } {
-    if (gfid === ROOT_GFID) return { path: Buffer.from('/') };
-    const known = this.dirPaths.get(gfid);
-    if (known) return known;
-    const result = depth > MAX_DEPTH ? { error: `handle chain of ${gfid} loops` } : this.followDirHandle(gfid, depth);
-    this.dirPaths.set(gfid, result);
-    return result;
+  dirPath(gfid: string): DirPath {
+    const chain: Array<{ gfid: string; name: Buffer }> = [];
+    const inChain = new Set<string>();
+    let at = gfid;
+    let found: DirPath;
+    for (;;) {
+      if (at === ROOT_GFID) { found = { path: Buffer.from('/') }; break; }
+      const known = this.dirPaths.get(at);
+      if (known) { found = known; break; }
+      if (inChain.has(at)) { found = { error: `the handle chain of directory ${gfid} loops (through ${at})` }; break; }
+      if (chain.length > MAX_DEPTH) { found = { error: `the handle chain of directory ${gfid} is deeper than ${MAX_DEPTH}` }; break; }
+      const link = this.readDirHandle(at);
+      if ('error' in link) {
+        this.dirPaths.set(at, link);
+        found = link;
+        break;
+      }
+      inChain.add(at);
+      chain.push({ gfid: at, name: link.name });
+      at = link.parentGfid;
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const { gfid: child, name } = chain[i]!;
+      if (!('error' in found)) found = this.confirmDir(child, childPath(found.path, name));
+      this.dirPaths.set(child, found);
+    }
+    return found;
   }
 
-  private followDirHandle(gfid: string, depth: number): { path: Buffer } | { error: string } {
+  private readDirHandle(gfid: string): { parentGfid: string; name: Buffer } | { error: string } {
     const handle = this.handle(gfid);
     const st = tryLstat(handle);
     if (!st) return { error: `directory ${gfid} has no handle` };
     if (!st.isSymbolicLink()) return { error: `handle of directory ${gfid} is a ${typeOf(st)}, not a symlink` };
     const parsed = parseDirHandleTarget(readlinkSync(handle, { encoding: 'buffer' }));
     if (parsed === null || parsed === 'root') return { error: `handle of directory ${gfid} is malformed` };
-    const parent = this.dirPath(parsed.parentGfid, depth + 1);
-    if ('error' in parent) return parent;
-    const path = childPath(parent.path, parsed.name);
+    return parsed;
+  }
+
+  private confirmDir(gfid: string, path: Buffer): DirPath {
     const dir = tryLstat(this.abs(path));
     if (!dir?.isDirectory()) return { error: `handle of directory ${gfid} leads to ${path.toString('latin1')}, which is not a directory here` };
     const found = readGfid(this.abs(path));

@@ -206,8 +206,9 @@ function readState(copy: BrickCopy, layout: VolumeLayout): EcCopyState | string 
   if (config === null) return 'no trusted.ec.config';
   if (config.kind !== 'ec-config') return `trusted.ec.config is malformed: ${config.kind === 'malformed' ? config.reason : config.kind}`;
   const c = config.config;
-  if (c.bricks !== layout.setSize || c.redundancy !== layout.redundancy || c.chunkSize !== CHUNK_SIZE || c.wordSize !== 8 || c.version !== 0 || c.algorithm !== 0) {
-    return `trusted.ec.config does not match the volume (${c.bricks - c.redundancy}+${c.redundancy}, chunk ${c.chunkSize}, word ${c.wordSize})`;
+  // The decoder has checked the fixed fields (version, algorithm, word and chunk size).
+  if (c.bricks !== layout.setSize || c.redundancy !== layout.redundancy) {
+    return `trusted.ec.config does not match the volume (${c.bricks - c.redundancy}+${c.redundancy})`;
   }
   const sizeX = xattr(copy, 'trusted.ec.size');
   if (sizeX !== null && sizeX.kind !== 'ec-size') return `trusted.ec.size is malformed: ${sizeX.kind === 'malformed' ? sizeX.reason : sizeX.kind}`;

@@ -9,7 +9,8 @@
 import { constants, type Stats } from 'node:fs';
 import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, realpath, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve as resolvePath, sep } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
+import { canonicalPath, isInside } from '../fs/canonical.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { GfsckError } from '../errors.ts';
@@ -52,6 +53,8 @@ export class OutputTree {
   private constructor(
     readonly root: string,
     private readonly force: boolean,
+    /** DIR did not exist before: a run refused before writing anything removes it again. */
+    private readonly created: boolean,
   ) {}
 
   /**
@@ -60,22 +63,26 @@ export class OutputTree {
    */
   static async open(dir: string, force: boolean, brickRoots: string[]): Promise<OutputTree> {
     const wanted = resolvePath(dir);
+    // Before anything is created: a refused DIR must not be left behind inside a brick.
+    const planned = canonicalPath(wanted);
+    for (const brick of brickRoots) {
+      if (isInside(planned, brick) || isInside(brick, planned)) throw new GfsckError('usage', `--out ${dir} overlaps brick ${brick}: bricks are never written`);
+    }
+    let created = true;
     try {
       await mkdir(wanted);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new GfsckError('operational', `--out ${dir}: its parent directory does not exist`);
       if (code !== 'EEXIST') throw new GfsckError('operational', `--out ${dir}: ${code}`);
+      created = false;
     }
     const real = await realpath(wanted);
     if (!(await lstat(real)).isDirectory()) throw new GfsckError('usage', `--out ${dir}: not a directory`);
-    for (const brick of brickRoots) {
-      if (inside(real, brick) || inside(brick, real)) throw new GfsckError('usage', `--out ${dir} overlaps brick ${brick}: bricks are never written`);
-    }
     if (!force && (await readdir(real)).length > 0) {
       throw new GfsckError('usage', `--out ${dir} is not empty (use --force to recover into it anyway)`);
     }
-    const tree = new OutputTree(real, force);
+    const tree = new OutputTree(real, force, created);
     tree.dirs.set('', { handle: await open(real, constants.O_RDONLY | constants.O_DIRECTORY), users: 1 });
     return tree;
   }
@@ -194,6 +201,12 @@ export class OutputTree {
     this.dirs.clear();
   }
 
+  /** For a run refused before it wrote anything: closes, and removes DIR if this run made it (rmdir: only while empty). */
+  async abandon(): Promise<void> {
+    await this.close();
+    if (this.created) await rmdir(this.root).catch(() => undefined);
+  }
+
   /** Creates a non-directory; with --force a non-directory already at the name is replaced. */
   private async create<T>(at: Buffer, name: Buffer, make: () => Promise<T>, isRename = false): Promise<T> {
     try {
@@ -286,9 +299,5 @@ export class OutputTree {
       void dir.handle.close();
     }
   }
-}
-
-function inside(path: string, dir: string): boolean {
-  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 

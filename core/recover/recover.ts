@@ -9,7 +9,7 @@ import { lstat, type FileHandle } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { Catalog } from '../index/catalog.ts';
 import { requireRoot, scanVolume, validateBricks } from '../inspect/inspect.ts';
-import { GfsckError } from '../errors.ts';
+import { GfsckError, errorText } from '../errors.ts';
 import { escapeName, unescapeName } from '../fs/names.ts';
 import { parseGfid } from '../gfid-tree/gfid.ts';
 import type { ScanProgress } from '../brick/scan.ts';
@@ -26,7 +26,7 @@ import { EntryError, OutputTree, type OwnerAndTimes, type SpecialType } from './
 import { CatalogSource, DirectSource, type CopySource } from './sources.ts';
 import { ancestorPaths, normalizeVolumePath, pathComponents } from './paths.ts';
 import { parentPath } from '../fs/names.ts';
-import { isDisperse, isLinktoCopy, xattr, type BrickCopy, type VolumeShape } from '../volume/copies.ts';
+import { gfidOf, isDisperse, isLinktoCopy, xattr, type BrickCopy, type VolumeShape } from '../volume/copies.ts';
 import type { EntryReport, RecoverProgress, RecoverSummary } from './report.ts';
 
 export interface RecoverOptions {
@@ -61,7 +61,13 @@ export async function recover(opts: RecoverOptions): Promise<RecoverSummary> {
   const roots = validateBricks(opts.bricks);
   const targets = parseTargets(opts);
   const output = await OutputTree.open(opts.out, opts.force, roots);
-  const run = await openSource(opts, roots, targets);
+  let run: OpenedSource;
+  try {
+    run = await openSource(opts, roots, targets);
+  } catch (e) {
+    await output.abandon();
+    throw e;
+  }
   let pool: EcWorkerPool | null = null;
   try {
     const job = new RecoveryRun(opts, run.shape, run.source, output, () => (pool ??= new EcWorkerPool()));
@@ -239,6 +245,8 @@ class RecoveryRun {
   bytes = 0;
   /** Volume paths (hex) of directories created in the output. */
   private readonly createdDirs = new Set<string>([Buffer.from('/').toString('hex')]);
+  /** Directories (escaped paths) reported failed or skipped: what their entries are reported as. */
+  private readonly unplaced = new Map<string, 'failed' | 'skipped'>();
   private readonly directories: PendingDirectory[] = [];
   /** Recent directories' copies, for the AFR entry sources of their children. */
   private readonly dirCopies = new Map<string, BrickCopy[]>();
@@ -283,8 +291,12 @@ class RecoveryRun {
         this.dirCopies.set(path.toString('hex'), copies);
         continue;
       }
-      // Below a directory that was not recovered (stale, skipped or failed): nothing to place it in.
-      if (!this.createdDirs.has(parentPath(path).toString('hex'))) continue;
+      // Below a directory that was not recovered (stale, skipped or failed): nothing to place
+      // it in, but it is reported, so the summary counts every entry of the volume.
+      if (!this.createdDirs.has(parentPath(path).toString('hex'))) {
+        this.belowUnplaced(path, copies[0]!);
+        continue;
+      }
       this.reached.add(path.toString('hex'));
       const task = await this.entry(path, copies);
       if (task) queued.push(task);
@@ -525,7 +537,22 @@ class RecoveryRun {
     if (holes.length > 0) report.notes.push(`shards ${compactRanges(holes)} do not exist (never written, or lost): holes`);
   }
 
+  /**
+   * An entry below a directory that is not in the output. Below a skipped one (a stale name)
+   * it is part of what was skipped, reported with it; below one that failed it is lost, and
+   * counted as failed.
+   */
+  private belowUnplaced(path: Buffer, copy: BrickCopy): void {
+    const parent = escapeName(parentPath(path));
+    if (this.unplaced.get(parent) === 'skipped') {
+      if (copy.type === 'dir') this.unplaced.set(escapeName(path), 'skipped');
+      return;
+    }
+    this.emit({ path: escapeName(path), type: copy.type, gfid: gfidOf(copy), status: 'failed', reason: `its directory ${parent} could not be recovered`, notes: [] });
+  }
+
   private emit(report: EntryReport): void {
+    if (report.type === 'dir' && (report.status === 'failed' || report.status === 'skipped')) this.unplaced.set(report.path, report.status);
     this.counts[report.status]++;
     this.opts.onEntry(report);
     this.progress();
@@ -604,8 +631,6 @@ async function ownerAndTimes(meta: Metadata): Promise<OwnerAndTimes> {
 }
 
 function describeError(e: unknown): string {
-  if (e instanceof EntryError) return e.message;
-  const err = e as NodeJS.ErrnoException;
-  return err.code ? `${err.code}: ${err.message}` : String(err.message ?? e);
+  return e instanceof EntryError ? e.message : errorText(e);
 }
 

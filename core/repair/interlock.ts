@@ -5,9 +5,11 @@
  *
  * A brick process is recognised from /proc: its argv[0] (or comm) is glusterfsd and its
  * arguments name the brick with `--brick-name <path>` (how glusterd starts every brick).
- * Paths are compared after realpath, so a brick given through a symlink still matches.
+ * Bricks are compared by the device and inode of their root, not by path: a brick reached
+ * through a symlink, a bind mount or any other path is still the same directory. The
+ * repair locks are keyed the same way.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { GfsckError } from '../errors.ts';
@@ -20,13 +22,15 @@ export interface BrickServer {
   cmdline: string;
 }
 
-const canonical = (path: string): string => {
+/** The directory's identity whatever path reaches it, or null when it cannot be statted. */
+function directoryKey(path: string): string | null {
   try {
-    return realpathSync(path);
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}`;
   } catch {
-    return path;
+    return null;
   }
-};
+}
 
 function readArgv(procDir: string): string[] | null {
   try {
@@ -55,7 +59,10 @@ function brickNameArgument(argv: string[]): string | null {
 
 /** Running glusterfsd processes that serve any of `bricks`. */
 export function findBrickServers(bricks: string[], procRoot = '/proc'): BrickServer[] {
-  const wanted = new Map(bricks.map((b) => [canonical(b), b]));
+  const wanted = new Map(bricks.flatMap((b) => {
+    const key = directoryKey(b);
+    return key === null ? [] : [[key, b] as const];
+  }));
   const servers: BrickServer[] = [];
   for (const entry of readdirSync(procRoot)) {
     if (!/^\d+$/.test(entry)) continue;
@@ -63,7 +70,9 @@ export function findBrickServers(bricks: string[], procRoot = '/proc'): BrickSer
     const argv = readArgv(procDir);
     if (!argv || !isGlusterfsd(procDir, argv)) continue;
     const served = brickNameArgument(argv);
-    const brick = served === null ? undefined : wanted.get(canonical(served));
+    // The served path is resolved in the brick process's own mount namespace (/proc/PID/root).
+    const key = served === null ? null : directoryKey(join(procDir, 'root', served)) ?? directoryKey(served);
+    const brick = key === null ? undefined : wanted.get(key);
     if (brick !== undefined) servers.push({ pid: Number(entry), brick, cmdline: argv.join(' ') });
   }
   return servers;
@@ -85,14 +94,25 @@ export function requireBricksOffline(bricks: string[], force: boolean): string[]
 /** Where the per-brick repair locks live: tmpfs, so a reboot clears them. */
 export const LOCK_DIR = '/run/gfsck';
 
-const lockFile = (brick: string, dir: string) => join(dir, `${createHash('sha256').update(canonical(brick)).digest('hex').slice(0, 20)}.lock`);
+const lockFile = (brick: string, dir: string) => {
+  const key = directoryKey(brick) ?? brick;
+  return join(dir, `${createHash('sha256').update(key).digest('hex').slice(0, 20)}.lock`);
+};
 
-function processAlive(pid: number): boolean {
+/** A process that exists and is not a zombie (killed, waiting to be reaped: it holds nothing). */
+export function processAlive(pid: number, procRoot = '/proc'): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(join(procRoot, String(pid), 'stat'), 'latin1');
+    // The state follows the command name, which is in parentheses and may hold anything.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc to ask: kill(0) said it exists
   }
 }
 

@@ -11,8 +11,9 @@
  * filesystem (a rename, so no data is copied and inode links are kept), and invisible to
  * clients and to GlusterFS, which never looks there.
  */
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { canonicalPath, isInside } from '../fs/canonical.ts';
 import { GfsckError } from '../errors.ts';
 import { joinPath } from '../fs/names.ts';
 import { RepairJournal, type ChangeOp, type JournalInfo, type UndoOutcome } from './journal.ts';
@@ -49,20 +50,11 @@ export function journalPath(given: string | undefined, purpose: string, runId: s
   return file;
 }
 
-/** realpath of the deepest existing ancestor, with the rest appended. */
-function canonicalPath(path: string): string {
-  const abs = resolve(path);
-  if (existsSync(abs)) return realpathSync(abs);
-  const parent = dirname(abs);
-  return parent === abs ? abs : join(canonicalPath(parent), abs.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
-}
-
 /** Usage error when `path` is a brick or inside one (it would become part of the volume). */
 export function requireOutsideBricks(path: string, bricks: string[], what: string): void {
   const p = canonicalPath(path);
   for (const b of bricks) {
-    const root = canonicalPath(b);
-    if (p === root || p.startsWith(root + sep)) throw new GfsckError('usage', `${what} (${path}) must not be inside brick ${b}`);
+    if (isInside(p, canonicalPath(b))) throw new GfsckError('usage', `${what} (${path}) must not be inside brick ${b}`);
   }
 }
 
@@ -76,21 +68,39 @@ export interface SessionOptions {
   runId: string;
 }
 
+/** Sessions between begin and end: what an interrupt has to close. */
+const openSessions = new Set<RepairSession>();
+
+/**
+ * For a SIGINT/SIGTERM handler: ends every open session (journal closed, locks released)
+ * and says, one line each, where its journal is and how to go on from it.
+ */
+export function interruptRepairSessions(): string[] {
+  return [...openSessions].map((session) => {
+    const { file } = session.journal;
+    session.end();
+    return `the journal ${file} holds every change made so far: gfsck ${session.command.split(' ')[0]} --undo ${file} reverts them, or run the command again to finish`;
+  });
+}
+
 export class RepairSession {
   private constructor(
     readonly journal: RepairJournal,
     private readonly locks: BrickLocks,
     readonly runId: string,
+    readonly command: string,
     /** What --force is risking, one line per live brick (empty without --force). */
     readonly warnings: string[],
-  ) {}
+  ) {
+    openSessions.add(this);
+  }
 
   static begin(opts: SessionOptions): RepairSession {
     const warnings = requireBricksOffline(opts.bricks, opts.force);
     const locks = BrickLocks.acquire(opts.bricks, opts.command);
     try {
       const journal = RepairJournal.create(opts.journalFile, { command: opts.command, bricks: opts.bricks });
-      return new RepairSession(journal, locks, opts.runId, warnings);
+      return new RepairSession(journal, locks, opts.runId, opts.command, warnings);
     } catch (e) {
       locks.release();
       throw e;
@@ -119,6 +129,7 @@ export class RepairSession {
   }
 
   end(): void {
+    openSessions.delete(this);
     try {
       this.journal.close();
     } finally {

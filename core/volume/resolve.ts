@@ -1,7 +1,9 @@
 /**
  * Settles the volume layout: --volinfo, else --layout, else inferred from what the bricks
  * hold (trusted.ec.config, AFR keys, DHT ranges). Whatever the source, it must agree with
- * the bricks: a disagreement is an error, never a guess.
+ * the bricks: a disagreement is an error, never a guess. A few files whose trusted.ec.config
+ * differs from the rest do not decide the layout: the majority does, and pass 2 reports
+ * the odd ones (EC_CONFIG_MISMATCH).
  */
 import type { Catalog } from '../index/catalog.ts';
 import { GfsckError } from '../errors.ts';
@@ -11,7 +13,10 @@ import { brickSets, describeLayout, parseLayoutOption, readVolinfo, type VolumeL
 export interface LayoutSource { volinfo?: string; layout?: string }
 
 interface Observed {
+  /** Distinct EC configs (k+r), the most frequent first. */
   ecConfigs: string[];
+  /** The config more entries carry than any other, or null (none, or a tie). */
+  ecMajority: string | null;
   afrVolumes: string[];
   linktoVolumes: string[];
   partialRootRange: boolean;
@@ -23,7 +28,11 @@ function observe(catalog: Catalog): Observed {
   const seen = db.prepare(`SELECT DISTINCT ec_config, linkto, xattrs LIKE '%"trusted.afr.%' AS afr FROM entries`)
     .all() as Array<{ ec_config: string | null; linkto: string | null; afr: number }>;
   const distinct = (values: Array<string | null>) => [...new Set(values.filter((v): v is string => v !== null))];
-  const ecConfigs = distinct(seen.map((r) => r.ec_config));
+  const configCounts = distinct(seen.map((r) => r.ec_config)).length < 2 ? [] : db.prepare(`SELECT ec_config AS config, COUNT(*) AS n
+    FROM entries WHERE ec_config IS NOT NULL GROUP BY ec_config ORDER BY n DESC`).all() as Array<{ config: string; n: number }>;
+  const ecConfigs = configCounts.length > 0 ? configCounts.map((c) => c.config) : distinct(seen.map((r) => r.ec_config));
+  const tie = configCounts.length > 1 && configCounts[0]!.n === configCounts[1]!.n;
+  const ecMajority = tie ? null : ecConfigs[0] ?? null;
   const afrKeys = seen.some((r) => r.afr) ? db.prepare(`SELECT DISTINCT key FROM entries, json_each(entries.xattrs)
     WHERE entries.xattrs LIKE '%"trusted.afr.%' AND key LIKE 'trusted.afr.%'`).pluck().all() as string[] : [];
   const afrVolumes = [...new Set(afrKeys.map((k) => /^trusted\.afr\.(.+)-client-\d+$/.exec(k)?.[1]).filter((v): v is string => !!v))];
@@ -34,7 +43,7 @@ function observe(catalog: Catalog): Observed {
     const d = parseXattrJson(json)['trusted.glusterfs.dht'];
     return d?.kind === 'dht-layout' && !(d.start === 0 && d.stop === 0xffffffff);
   });
-  return { ecConfigs, afrVolumes, linktoVolumes, partialRootRange };
+  return { ecConfigs, ecMajority, afrVolumes, linktoVolumes, partialRootRange };
 }
 
 /**
@@ -72,12 +81,12 @@ export function resolveLayout(catalog: Catalog, source: LayoutSource, brickCount
 
 function infer(seen: Observed, brickCount: number): VolumeLayout {
   const base = { volumeName: null, shardBlockSize: null, source: 'inferred' as const, arbiter: false };
-  if (seen.ecConfigs.length === 1) {
-    const [k, r] = seen.ecConfigs[0]!.split('+').map(Number) as [number, number];
+  if (seen.ecMajority) {
+    const [k, r] = seen.ecMajority.split('+').map(Number) as [number, number];
     return { ...base, kind: 'disperse', setSize: k + r, redundancy: r };
   }
   if (seen.ecConfigs.length > 1) {
-    throw new GfsckError('usage', `bricks disagree on trusted.ec.config (${seen.ecConfigs.join(', ')}): give --layout or --volinfo`);
+    throw new GfsckError('usage', `as many files carry trusted.ec.config ${seen.ecConfigs[0]} as ${seen.ecConfigs[1]}: give --layout or --volinfo`);
   }
   if (seen.afrVolumes.length > 0) {
     // AFR keys do not tell how many sets there are: assume one replica set of all bricks.
@@ -91,8 +100,10 @@ function checkAgainstBricks(layout: VolumeLayout, seen: Observed): void {
   const where = layout.source === 'volinfo' ? '--volinfo' : layout.source === 'option' ? '--layout' : 'the inferred layout';
   if (layout.kind === 'disperse') {
     const expected = `${layout.setSize - layout.redundancy}+${layout.redundancy}`;
-    const other = seen.ecConfigs.filter((c) => c !== expected);
-    if (other.length > 0) throw new GfsckError('usage', `${where} says disperse ${expected}, but files carry trusted.ec.config ${other.join(', ')}`);
+    // Odd files are findings; a layout that most files contradict is the wrong layout.
+    if ((seen.ecConfigs.length > 0 && !seen.ecConfigs.includes(expected)) || (seen.ecMajority !== null && seen.ecMajority !== expected)) {
+      throw new GfsckError('usage', `${where} says disperse ${expected}, but most files carry trusted.ec.config ${seen.ecConfigs[0]}`);
+    }
   } else if (seen.ecConfigs.length > 0) {
     throw new GfsckError('usage', `${where} says ${describeLayout(layout)}, but files carry trusted.ec.config (${seen.ecConfigs.join(', ')}): this is a disperse volume`);
   }

@@ -6,6 +6,7 @@
 import { formatGfid, isGfidText } from '../gfid-tree/gfid.ts';
 import { escapeName } from '../fs/names.ts';
 import { GFID2PATH_PREFIX, gfid2pathKey } from './gfid2path.ts';
+import { CHUNK_SIZE, layoutProblem } from '../ec/layout.ts';
 
 export interface Mdata { ctime: Timestamp; mtime: Timestamp; atime: Timestamp; flags: bigint }
 export interface Timestamp { sec: bigint; nsec: bigint }
@@ -44,6 +45,27 @@ function fixed(length: number, decode: (v: Buffer) => Decoded): (v: Buffer) => D
 }
 
 const malformed = (reason: string): Decoded => ({ kind: 'malformed', reason });
+
+/**
+ * EC sizes and counters at or above 2^63: no file is that large (off_t is signed) and no
+ * counter gets there by counting, so such a value is damage. It would not fit the catalog's
+ * signed 64-bit columns either.
+ */
+const MAX_COUNTER = (1n << 63n) - 1n;
+const beyondRange = () => malformed('value at or above 2^63');
+
+/** What GlusterFS 10.3 writes and accepts (ec-format.md §6.1): every field is checked. */
+function decodeEcConfig(v: Buffer): Decoded {
+  if (v.every((b) => b === 0)) return malformed('all zero (GlusterFS treats it as no config)');
+  const config: EcConfig = { version: v[0]!, algorithm: v[1]!, wordSize: v[2]!, bricks: v[3]!, redundancy: v[4]!, chunkSize: v.readUIntBE(5, 3) };
+  if (config.version !== 0) return malformed(`unknown config version ${config.version}`);
+  if (config.algorithm !== 0) return malformed(`unknown algorithm ${config.algorithm}`);
+  if (config.wordSize !== 8) return malformed(`word size ${config.wordSize}, not 8`);
+  if (config.chunkSize !== CHUNK_SIZE) return malformed(`chunk size ${config.chunkSize}, not ${CHUNK_SIZE}`);
+  const problem = layoutProblem(config.bricks - config.redundancy, config.redundancy);
+  if (problem) return malformed(`${config.bricks} bricks, redundancy ${config.redundancy}: ${problem}`);
+  return { kind: 'ec-config', config };
+}
 
 function gfidValue(kind: 'gfid' | 'volume-id') {
   return fixed(16, (v) => {
@@ -85,22 +107,24 @@ const exact = new Map<string, Decoder>(Object.entries({
     return { kind: 'dht-linkto', subvolume };
   },
   'trusted.afr.dirty': fixed(12, (v) => ({ kind: 'afr-dirty', counters: afrCounters(v) })),
-  'trusted.ec.config': fixed(8, (v) => ({
-    kind: 'ec-config',
-    config: { version: v[0]!, algorithm: v[1]!, wordSize: v[2]!, bricks: v[3]!, redundancy: v[4]!, chunkSize: v.readUIntBE(5, 3) },
-  })),
-  'trusted.ec.size': fixed(8, (v) => ({ kind: 'ec-size', size: v.readBigUInt64BE(0) })),
+  'trusted.ec.config': fixed(8, decodeEcConfig),
+  'trusted.ec.size': fixed(8, (v) => {
+    const size = v.readBigUInt64BE(0);
+    return size > MAX_COUNTER ? beyondRange() : { kind: 'ec-size', size };
+  }),
   'trusted.ec.version': (v) => {
     // 3.6-era files carry one 8-byte counter used for both halves.
-    if (v.length === 8) {
-      const d = v.readBigUInt64BE(0);
-      return { kind: 'ec-version', data: d, metadata: d, healing: (d & EC_HEAL_BIT) !== 0n, legacy: true };
-    }
-    if (v.length !== 16) return malformed(`expected 16 bytes, found ${v.length}`);
+    if (v.length !== 8 && v.length !== 16) return malformed(`expected 16 bytes, found ${v.length}`);
     const data = v.readBigUInt64BE(0);
-    return { kind: 'ec-version', data, metadata: v.readBigUInt64BE(8), healing: (data & EC_HEAL_BIT) !== 0n, legacy: false };
+    const metadata = v.length === 8 ? data : v.readBigUInt64BE(8);
+    if (data > MAX_COUNTER || metadata > MAX_COUNTER) return beyondRange();
+    return { kind: 'ec-version', data, metadata, healing: (data & EC_HEAL_BIT) !== 0n, legacy: v.length === 8 };
   },
-  'trusted.ec.dirty': fixed(16, (v) => ({ kind: 'ec-dirty', data: v.readBigUInt64BE(0), metadata: v.readBigUInt64BE(8) })),
+  'trusted.ec.dirty': fixed(16, (v) => {
+    const data = v.readBigUInt64BE(0);
+    const metadata = v.readBigUInt64BE(8);
+    return data > MAX_COUNTER || metadata > MAX_COUNTER ? beyondRange() : { kind: 'ec-dirty', data, metadata };
+  }),
   'trusted.glusterfs.shard.block-size': fixed(8, (v) => ({ kind: 'shard-block-size', blockSize: v.readBigUInt64BE(0) })),
   'trusted.glusterfs.shard.file-size': fixed(32, (v) => ({
     kind: 'shard-file-size', size: v.readBigInt64BE(0), blocks: v.readBigInt64BE(16),

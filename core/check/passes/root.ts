@@ -16,7 +16,8 @@ export function checkRoots(ctx: CheckContext): void {
     const xattrs = parseXattrJson(root.xattrs);
     const volumeId = xattrs['trusted.glusterfs.volume-id'];
     if (volumeId?.kind === 'volume-id') volumeIds.set(brick.id, volumeId.gfid as string);
-    else ctx.report('ROOT_VOLUME_ID_MISSING', { brick, path: Buffer.from('/') });
+    // A malformed one is pass 2's XATTR_MALFORMED: there is a value, just not a valid one.
+    else if (!volumeId) ctx.report('ROOT_VOLUME_ID_MISSING', { brick, path: Buffer.from('/') });
     if (root.gfid !== ROOT_GFID) {
       ctx.report('ROOT_GFID_WRONG', { brick, path: Buffer.from('/'), gfid: root.gfid, vars: { gfid: root.gfid ?? 'missing' } });
     }
