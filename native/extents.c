@@ -69,6 +69,24 @@ static napi_value punch_hole(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* setTimes(fd, atimeNs, mtimeNs): futimens to the nanosecond (BigInts); Node's futimes goes through a double. */
+static napi_value set_times(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  int64_t atime, mtime;
+  bool lossless;
+  if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_bigint_int64(env, argv[1], &atime, &lossless) != napi_ok ||
+      napi_get_value_bigint_int64(env, argv[2], &mtime, &lossless) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "setTimes(fd, atimeNs, mtimeNs)");
+    return NULL;
+  }
+  const struct timespec times[2] = {{atime / 1000000000, atime % 1000000000}, {mtime / 1000000000, mtime % 1000000000}};
+  if (futimens(fd, times) != 0) napi_throw(env, errno_error(env, errno, "futimens"));
+  return NULL;
+}
+
 /* mknod(path, mode, major, minor): FIFOs, sockets and devices. */
 static napi_value make_node(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -91,6 +109,7 @@ napi_value register_extents(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"dataExtents", NULL, data_extents, NULL, NULL, NULL, napi_default, NULL},
       {"punchHole", NULL, punch_hole, NULL, NULL, NULL, napi_default, NULL},
+      {"setTimes", NULL, set_times, NULL, NULL, NULL, napi_default, NULL},
       {"mknod", NULL, make_node, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));

@@ -22,6 +22,8 @@ interface NativeModule {
   /** [start, end, ...] of the data (not holes) in [offset, offset + length). */
   dataExtents(fd: number, offset: number, length: number): number[];
   punchHole(fd: number, offset: number, length: number): void;
+  /** futimens with nanosecond times. */
+  setTimes(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
   mknod(path: BrickPath, mode: number, major: number, minor: number): void;
 }
 

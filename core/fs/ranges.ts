@@ -2,7 +2,7 @@
  * Byte ranges of brick files, for writes that must be undone exactly: their content, which
  * parts are holes (SEEK_DATA/SEEK_HOLE), and putting both back.
  */
-import { fstatSync, futimesSync, openSync, readSync, writeSync, constants } from 'node:fs';
+import { fstatSync, openSync, readSync, writeSync, constants } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { native } from './native.ts';
 
@@ -61,8 +61,7 @@ export function timesOf(fd: number): FileTimes {
 }
 
 export function restoreTimes(fd: number, t: FileTimes): void {
-  // futimes takes seconds; Number keeps microseconds exactly for any date a brick holds.
-  futimesSync(fd, Number(t.atimeNs) / 1e9, Number(t.mtimeNs) / 1e9);
+  native.setTimes(fd, t.atimeNs, t.mtimeNs);
 }
 
 export function sizeOf(fd: number): number {

@@ -10,6 +10,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { closeSync, fsyncSync } from 'node:fs';
 import { codecFor } from '../../ec/codec.ts';
 import { openForWrite, readRange } from '../../fs/ranges.ts';
+import { native } from '../../fs/native.ts';
 import type { RangeWrite } from '../../repair/journal.ts';
 import type { RepairSession } from '../../repair/session.ts';
 
@@ -60,7 +61,8 @@ export async function rewriteFragments(session: RepairSession, job: FragmentRewr
       const punches: Array<{ path: Buffer; offset: number; length: number }> = [];
       job.sinks.forEach((sink, i) => {
         const current = readRange(sinkFds[i]!, at, length);
-        diffGranules(outs[i]!, current, at, sink.path, writes, punches, outcome);
+        const allocated = native.dataExtents(sinkFds[i]!, at, current.length);
+        diffGranules(outs[i]!, current, allocated, at, sink.path, writes, punches, outcome);
       });
       if (writes.length > 0) session.journal.writeRanges(writes, job.step);
       for (const p of punches) session.journal.punchHole(p.path, p.offset, p.length, job.step);
@@ -85,12 +87,19 @@ async function readExactly(h: FileHandle, into: Buffer, position: number, path: 
 
 const ZERO = Buffer.alloc(GRANULE);
 
+/** Whether [start, end) overlaps none of the data extents (flat absolute start/end pairs). */
+function isHole(extents: number[], start: number, end: number): boolean {
+  for (let i = 0; i + 1 < extents.length; i += 2) if (extents[i]! < end && extents[i + 1]! > start) return false;
+  return true;
+}
+
 /**
  * Sorts one block of a sink into runs: granules to write (they differ), granules to punch
- * (the new content is zero, the old is not), and granules already right. `current` is
+ * (the new content is zero, the old is allocated: zero bytes written out count too, or a
+ * sink written without holes would stay filled), and granules already right. `current` is
  * shorter than `wanted` where the sink ends early: those bytes read as zeros (a hole).
  */
-function diffGranules(wanted: Buffer, current: Buffer, base: number, path: Buffer, writes: RangeWrite[], punches: Array<{ path: Buffer; offset: number; length: number }>, outcome: RewriteOutcome): void {
+function diffGranules(wanted: Buffer, current: Buffer, allocated: number[], base: number, path: Buffer, writes: RangeWrite[], punches: Array<{ path: Buffer; offset: number; length: number }>, outcome: RewriteOutcome): void {
   let run: { kind: 'write' | 'punch'; start: number } | null = null;
   const close = (end: number) => {
     if (!run) return;
@@ -108,8 +117,8 @@ function diffGranules(wanted: Buffer, current: Buffer, base: number, path: Buffe
     const want = wanted.subarray(at, end);
     const have = current.subarray(Math.min(at, current.length), Math.min(end, current.length));
     const wantZero = want.equals(ZERO.subarray(0, want.length));
-    const haveZero = have.equals(ZERO.subarray(0, have.length));
-    const kind = wantZero ? (haveZero ? null : 'punch') : have.length === want.length && have.equals(want) ? null : 'write';
+    const haveHole = have.length === 0 || isHole(allocated, base + at, base + at + have.length);
+    const kind = wantZero ? (haveHole ? null : 'punch') : have.length === want.length && have.equals(want) ? null : 'write';
     if (kind === null) outcome.bytesUnchanged += end - at;
     if (run && run.kind !== kind) close(at);
     if (kind && !run) run = { kind, start: at };
