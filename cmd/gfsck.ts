@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { inspectCommand } from './inspect/index.ts';
 import { gfidCommand } from './gfid/index.ts';
 import { rebuildCommand } from './rebuild/index.ts';
+import { diagnoseCommand } from './diagnose/index.ts';
 import { fail } from './shared/run.ts';
 
 const program = new Command('gfsck')
@@ -10,7 +11,8 @@ const program = new Command('gfsck')
   .version('0.1.0')
   .addCommand(inspectCommand())
   .addCommand(gfidCommand())
-  .addCommand(rebuildCommand());
+  .addCommand(rebuildCommand())
+  .addCommand(diagnoseCommand(), { hidden: true });
 
 // Commander's own errors become one `gfsck: ...` line and exit 16 (see fail()).
 for (const cmd of [program, ...program.commands]) {
