@@ -1,6 +1,7 @@
 /**
- * EC codec throughput, in MiB/s of user data, on 64 MiB buffers:
- *   node --import tsx bench/ec.ts
+ * EC codec start-up cost (bench/ec-startup.ts), then throughput, in MiB/s of user data, on
+ * 64 MiB buffers:
+ *   npm run bench:ec
  * Encode and decode at 2+1, 4+2, 8+4 for each kernel on one thread, then decode over worker
  * threads. Decode reads the last K bricks (4+2: bricks 2,3,4,5), the brief's worst case: with
  * the first R bricks missing the inverse matrix is dense, 400 plane XORs per 4+2 stripe before
@@ -10,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { createCodec } from '../core/ec/codec.ts';
 import { loadKernel, KERNEL_NAMES, type XorKernel } from '../core/ec/kernel.ts';
 import { EcWorkerPool, allocateShared } from '../core/ec/parallel.ts';
+import { printStartup } from './ec-startup.ts';
 
 const SIZE = 64 * 1024 * 1024;
 const LAYOUTS: [number, number][] = [
@@ -46,6 +48,7 @@ async function throughput(bytes: number, run: () => unknown): Promise<number> {
 const worstCasePresent = (k: number, r: number): number[] => Array.from({ length: k }, (_, i) => r + i);
 const row = (label: string, mibps: number): void => console.log(`${label.padEnd(44)} ${mibps.toFixed(0).padStart(6)} MiB/s`);
 
+printStartup();
 const data = randomData(SIZE);
 console.log(`EC codec, ${SIZE / 1024 / 1024} MiB of user data, best of ${ROUNDS}, ${availableParallelism()} CPUs`);
 

@@ -4,6 +4,7 @@ import { inspectCommand } from './inspect/index.ts';
 import { gfidCommand } from './gfid/index.ts';
 import { rebuildCommand } from './rebuild/index.ts';
 import { healCommand } from './heal/index.ts';
+import { diagnoseCommand } from './diagnose/index.ts';
 import { fail, handleInterrupts } from './shared/run.ts';
 
 const program = new Command('gfsck')
@@ -12,7 +13,8 @@ const program = new Command('gfsck')
   .addCommand(inspectCommand())
   .addCommand(gfidCommand())
   .addCommand(rebuildCommand())
-  .addCommand(healCommand());
+  .addCommand(healCommand())
+  .addCommand(diagnoseCommand(), { hidden: true });
 
 // Commander's own errors become one `gfsck: ...` line and exit 16 (see fail()).
 for (const cmd of [program, ...program.commands]) {

@@ -1,10 +1,11 @@
 /** `gfsck inspect BRICK...`: what is wrong with these bricks, alone and compared. */
 import { Command, Option } from 'commander';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { projectRoot } from '../../core/fs/project.ts';
 import { inspect } from '../../core/inspect/inspect.ts';
-import { extractBrickArchive } from '../../core/archive/brick-archive.ts';
-import { EXIT } from '../../core/errors.ts';
+import { extractBrickArchive, type ExtractedArchive } from '../../core/archive/brick-archive.ts';
+import { EXIT, GfsckError } from '../../core/errors.ts';
 import { Progress } from '../shared/progress.ts';
 import { onInterrupt, positiveInt } from '../shared/run.ts';
 import type { Catalog } from '../../core/index/catalog.ts';
@@ -13,7 +14,33 @@ import { printJson, printText } from './report.ts';
 /** The bundled example: a damaged 2+1 brick set written by real GlusterFS. */
 const EXAMPLE = join(projectRoot(), 'testdata', 'ec-2p1-broken-handles.tar.gz');
 
-interface InspectFlags { db?: string; resume?: boolean; layout?: string; volinfo?: string; json?: boolean; jobs: number; example?: boolean }
+interface InspectFlags { db?: string; resume?: boolean; layout?: string; volinfo?: string; json?: boolean; jobs: number; example?: boolean; keep?: string }
+
+/** The example's bricks: in a temp folder removed at exit, or kept in --keep DIR to try the fixes on. */
+function extractExample(flags: InspectFlags): ExtractedArchive | null {
+  if (flags.keep !== undefined && !flags.example) throw new GfsckError('usage', '--keep needs --example');
+  if (!flags.example) return null;
+  if (flags.keep === undefined) return extractBrickArchive(EXAMPLE);
+  const dir = resolve(flags.keep);
+  if (existsSync(dir) && readdirSync(dir).length > 0) throw new GfsckError('usage', `--keep ${flags.keep}: not empty (give a new or empty folder)`);
+  return extractBrickArchive(EXAMPLE, dir);
+}
+
+const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
+/** What to run next on the kept example: the same bricks, each step a plain command line. */
+function printNextSteps(example: ExtractedArchive, out: (line: string) => void): void {
+  const bricks = [...(example.volinfo ? ['--volinfo', example.volinfo] : []), ...example.bricks].map(shellWord).join(' ');
+  out('');
+  out(`The example's bricks are kept in ${example.dir} (remove it when done). Try next:`);
+  out('  # list the handle repairs (changes nothing), then make them, each one journaled for --undo');
+  out(`  gfsck rebuild --handles ${bricks}`);
+  out(`  gfsck rebuild --handles --apply ${bricks}`);
+  out('  # which bricks heal would copy from, per entry and why (changes nothing)');
+  out(`  gfsck heal --sources ${bricks}`);
+  out('  # check again');
+  out(`  gfsck inspect ${bricks}`);
+}
 
 export function inspectCommand(): Command {
   return new Command('inspect')
@@ -26,14 +53,16 @@ export function inspectCommand(): Command {
     .option('--json', 'JSON Lines: one object per finding, then a summary')
     .option('--jobs <n>', 'directories read at once', positiveInt('--jobs'), 8)
     .option('--example', 'inspect the bundled example (a damaged 2+1 set made by real GlusterFS)')
+    .option('--keep <dir>', 'with --example: extract its bricks into this new folder and keep them, to try the fixes on')
     .action(async (bricks: string[], flags: InspectFlags) => {
-      const example = flags.example ? extractBrickArchive(EXAMPLE) : null;
+      const example = extractExample(flags);
+      const removeExample = () => { if (flags.keep === undefined) example?.remove(); };
       const progress = new Progress();
       let catalog: Catalog | null = null;
       const stopListening = onInterrupt(() => {
         progress.done();
         catalog?.close();
-        example?.remove();
+        removeExample();
         return flags.db ? `the catalog ${flags.db} keeps the scan so far: rerun with --resume` : undefined;
       });
       try {
@@ -55,11 +84,12 @@ export function inspectCommand(): Command {
         } finally {
           result.catalog.close();
         }
+        if (example && flags.keep !== undefined) printNextSteps(example, flags.json ? (line) => process.stderr.write(`${line}\n`) : out);
         process.exitCode = result.counts.error + result.counts.warning > 0 ? EXIT.uncorrected : EXIT.clean;
       } finally {
         stopListening();
         progress.done();
-        example?.remove();
+        removeExample();
       }
     });
 }

@@ -1,15 +1,16 @@
 /**
- * WebAssembly SIMD kernel. kernel-simd.wat is assembled with wabt when first needed (no
- * generated binary lives in the repository); the compiled module is kept per thread. wabt is
- * imported lazily so that a missing wabt costs the SIMD kernel only, not the codec.
+ * WebAssembly SIMD kernel, from kernel-simd.wat. The build assembles it into
+ * kernel-simd.wasm beside the compiled file (no generated binary lives in the repository), so
+ * an installed gfsck only reads and compiles a binary; run from the sources, it is assembled
+ * in the process. The compiled module is kept per thread.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { StripeJob, XorKernel } from './kernel.ts';
 import { MAX_SCRATCH_PLANES, type XorProgram } from './xor-program.ts';
 import { PLANE } from './layout.ts';
+import { runningSources } from '../fs/project.ts';
 
-const WAT_FILE = new URL('./kernel-simd.wat', import.meta.url);
+export const WASM_FILE = new URL('./kernel-simd.wasm', import.meta.url);
 const WASM_PAGE = 65536;
 
 // Memory layout (see kernel-simd.wat): scratch at 0 so that the program's scratch refs are
@@ -30,16 +31,10 @@ let compiled: Promise<WebAssembly.Module | null> | undefined;
 /** The assembled module, or null when this engine does not validate WebAssembly SIMD. */
 function compileSimdModule(): Promise<WebAssembly.Module | null> {
   compiled ??= (async () => {
-    const { default: wabt } = await import('wabt');
-    const assembler = await wabt();
-    const parsed = assembler.parseWat(fileURLToPath(WAT_FILE), readFileSync(WAT_FILE, 'utf8'), { simd: true });
-    try {
-      // Copied into a plain ArrayBuffer: wabt hands out a view typed as possibly shared.
-      const binary = new Uint8Array(parsed.toBinary({}).buffer);
-      return WebAssembly.validate(binary) ? new WebAssembly.Module(binary) : null;
-    } finally {
-      parsed.destroy();
-    }
+    const binary = runningSources
+      ? await (await import('./kernel-simd-assemble.ts')).assembleSimdKernel()
+      : new Uint8Array(readFileSync(WASM_FILE));
+    return WebAssembly.validate(binary) ? new WebAssembly.Module(binary) : null;
   })();
   return compiled;
 }

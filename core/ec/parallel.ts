@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { codecFor } from './codec.ts';
 import { CHUNK_SIZE, stripeSize } from './layout.ts';
+import { runningSources } from '../fs/project.ts';
 
 /**
  * Node 20 resolves a worker's entry file before any loader hook of the worker runs, so a .ts
@@ -17,8 +18,7 @@ import { CHUNK_SIZE, stripeSize } from './layout.ts';
  * (dist/), it imports the compiled entry directly. The worker's own flags stay empty, so tsx
  * is registered exactly once whatever this process was started with.
  */
-const RUNNING_SOURCES = import.meta.url.endsWith('.ts');
-const WORKER_BOOTSTRAP = RUNNING_SOURCES
+const WORKER_BOOTSTRAP = runningSources
   ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
     .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./parallel-worker.ts', import.meta.url).href)}); });`
   : `import(${JSON.stringify(new URL('./parallel-worker.js', import.meta.url).href)});`;

@@ -12,3 +12,6 @@ export function projectRoot(): string {
   }
   return dir;
 }
+
+/** True when this process runs the TypeScript sources (through tsx), false when it runs dist/. */
+export const runningSources = import.meta.url.endsWith('.ts');

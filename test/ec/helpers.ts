@@ -11,7 +11,7 @@ import { createSimdKernel } from '../../core/ec/kernel-simd.ts';
 import type { XorKernel } from '../../core/ec/kernel.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const vectorsDir = resolve(repoRoot, '../shared/testvectors/ec');
+export const vectorsDir = resolve(repoRoot, 'testdata/ec-vectors');
 
 /** Both kernels, each with its own memory. A missing SIMD kernel fails the suite: Node 20 has SIMD. */
 export const kernels: readonly XorKernel[] = [

@@ -1,5 +1,5 @@
 /**
- * The examples and tables of shared/spec/ec-format.md: field (§1), matrix (§2), plane mixing
+ * The examples and tables of the EC format (docs/ec.md): field (§1), matrix (§2), plane mixing
  * (§3.4), inverses (§4), sizes (§5.2), the worked example (§7), and parameter checks.
  */
 import { describe, it } from 'node:test';

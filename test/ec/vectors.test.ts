@@ -1,5 +1,5 @@
 /**
- * Byte-exactness against fragments captured from GlusterFS 10.3 (shared/testvectors/ec), in
+ * Byte-exactness against fragments captured from GlusterFS 10.3 (testdata/ec-vectors), in
  * both directions, for both kernels.
  */
 import { describe, it } from 'node:test';

@@ -54,6 +54,15 @@ export const COMMANDS: CommandRow[] = [
     ],
     outputs: ['journal'],
   },
+  { name: 'heal --sources --verify-data', steps: [{ args: (c) => ['heal', '--sources', '--json', '--verify-data', ...layout(c), ...c.bricks] }], outputs: [] },
+  {
+    name: 'heal --apply, then --undo',
+    steps: [
+      { args: (c) => ['heal', '--apply', '--journal', journal(c), ...layout(c), ...c.bricks] },
+      { args: (c) => ['heal', '--undo', journal(c)], when: (c) => existsSync(journal(c)) },
+    ],
+    outputs: ['journal'],
+  },
 ];
 
 /** Far beyond any run on a fixture: a run still going then is a loop. */

@@ -13,7 +13,7 @@ import { FUZZ_FIXTURES, PROJECT_ROOT, caseRoot, copyCase, extractPristine } from
 import { Rng, mutate, type Mutation } from './mutate.ts';
 
 const seed = Number(process.env.GFSCK_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const cases = Number(process.env.GFSCK_FUZZ_CASES ?? 120);
+const cases = Number(process.env.GFSCK_FUZZ_CASES ?? 144);
 const only = process.env.GFSCK_FUZZ_CASE === undefined ? null : Number(process.env.GFSCK_FUZZ_CASE);
 const fromSource = cliFromSource(PROJECT_ROOT);
 process.stdout.write(`# fuzz: GFSCK_FUZZ_SEED=${seed} GFSCK_FUZZ_CASES=${cases} (${fromSource ? 'sources through tsx' : 'compiled CLI'})\n`);
