@@ -12,7 +12,6 @@ import { brickLabel } from '../../core/volume/copies.ts';
 import { Progress } from '../shared/progress.ts';
 import { onInterrupt, positiveInt } from '../shared/run.ts';
 import { runUndo } from '../shared/undo.ts';
-import type { HealExecutor } from '../../core/heal/apply.ts';
 
 export interface HealFlags {
   sources?: boolean;
@@ -68,13 +67,9 @@ export function healCommand(): Command {
       if (bricks.length === 0) throw new GfsckError('usage', 'no brick directories given');
       const progress = new Progress();
       let run: HealPlanRun | null = null;
-      let executor: HealExecutor | null = null;
+      // An open repair session names its journal on an interrupt itself (cmd/shared/run.ts).
       const stopListening = onInterrupt(() => {
         progress.done();
-        if (executor) {
-          executor.abandon();
-          return `the bricks are partly healed; journal ${executor.journal}: rerun gfsck heal --apply to finish, or gfsck heal --undo ${executor.journal} to revert`;
-        }
         run?.catalog.close();
         return flags.db ? `the catalog ${flags.db} keeps the scan so far: rerun with --resume` : undefined;
       });
@@ -107,7 +102,7 @@ export function healCommand(): Command {
           }
           const started = Date.now();
           const { HealExecutor } = await import('../../core/heal/apply.ts');
-          executor = new HealExecutor(run.catalog.db, run.shape, flags.journal, Boolean(flags.force), {
+          const executor = new HealExecutor(run.catalog.db, run.shape, flags.journal, Boolean(flags.force), {
             onWarning: (w) => process.stderr.write(`gfsck: warning: ${w}\n`),
             onJournal: (file) => out(flags.json ? JSON.stringify({ type: 'journal', file }) : `journal: ${file}`),
             onBytes: (bytes) => progress.update(() => `healing: ${(bytes / 1048576).toFixed(1)} MiB rewritten, ${(bytes / 1048576 / Math.max((Date.now() - started) / 1000, 0.001)).toFixed(1)} MiB/s`),
@@ -119,7 +114,6 @@ export function healCommand(): Command {
             },
           });
           const result = await executor.run(todo);
-          executor = null;
           progress.done();
           for (const p of left) out(flags.json ? JSON.stringify({ type: 'left', path: escapeName(p.verdict.path), why: p.left }) : `left ${escapeName(p.verdict.path)}: ${p.left}`);
           const seconds = (Date.now() - started) / 1000;

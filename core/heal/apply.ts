@@ -91,11 +91,6 @@ export class HealExecutor {
     }
   }
 
-  /** Releases the locks and closes the journal (on an interrupt). */
-  abandon(): void {
-    this.session.end();
-  }
-
   private attempt(plan: EntryPlan, a: HealAction, run: () => void): string | null {
     try {
       run();
