@@ -85,9 +85,10 @@ export class HealExecutor {
         else this.done++;
         this.events.onEntry?.(plan, error);
       }
+      this.session.end('complete');
       return { journal: this.journal, done: this.done, failed: this.failed, bytes: this.bytes };
     } finally {
-      this.session.end();
+      this.session.end(); // cut short by an error: the journal stays 'open'
     }
   }
 

@@ -78,6 +78,7 @@ export async function repairHandles(opts: HandleRepairOptions): Promise<HandleRe
         const unfinished = plan.actions.map((a): LeftItem => ({
           brick: a.brick, code: a.code, subject: a.subject, why: `still needed after ${MAX_ROUNDS} rounds of repair: ${a.text}`,
         }));
+        session?.end('complete');
         return { ...result, left: [...plan.left, ...unfinished], journal: session?.journal.file ?? null };
       }
       if (!session) {
@@ -101,7 +102,7 @@ export async function repairHandles(opts: HandleRepairOptions): Promise<HandleRe
       adopt?.writeManifest(session);
     }
   } finally {
-    session?.end();
+    session?.end(); // cut short by an error: the journal stays 'open'
   }
 }
 

@@ -89,10 +89,13 @@ export interface JournalInfo {
   bricks: string[];
   created: string;
   host: string;
-  /** open (being written, or interrupted) | complete | undone | partly-undone */
+  /** open (being written, or ended by a crash or an error) | complete | interrupted (by a signal) | undone | partly-undone */
   state: string;
   changes: number;
 }
+
+/** How a repair ended, as its journal records it. */
+export type RepairEnd = 'complete' | 'interrupted';
 
 export interface UndoConflict { seq: number; step: string; op: ChangeOp; path: string; why: string }
 export interface UndoOutcome { reverted: number; conflicts: UndoConflict[] }
@@ -449,14 +452,15 @@ export class RepairJournal {
     });
   }
 
-  /** Ends a repair: marks written, journal flagged complete. */
-  close(): void {
+  /**
+   * Closes the journal, marks written. `ended` says how a repair ended; without it (an error
+   * cut the repair short, or the journal was opened for undo) the state stays as it is.
+   */
+  close(ended?: RepairEnd): void {
     if (!this.db.open) return;
     this.db.transaction(() => {
       this.flushMarks();
-      if ((this.db.prepare(`SELECT value FROM meta WHERE key = 'state'`).pluck().get() as string) === 'open') {
-        this.db.prepare(`UPDATE meta SET value = 'complete' WHERE key = 'state'`).run();
-      }
+      if (ended) this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'state' AND value = 'open'`).run(ended);
     })();
     this.db.close();
   }

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { canonicalPath, isInside } from '../fs/canonical.ts';
 import { GfsckError } from '../errors.ts';
 import { joinPath } from '../fs/names.ts';
-import { RepairJournal, type ChangeOp, type JournalInfo, type UndoOutcome } from './journal.ts';
+import { RepairJournal, type ChangeOp, type JournalInfo, type RepairEnd, type UndoOutcome } from './journal.ts';
 import { BrickLocks, requireBricksOffline } from './interlock.ts';
 
 export const QUARANTINE_DIR = '.glusterfs/gfsck-quarantine';
@@ -78,7 +78,7 @@ const openSessions = new Set<RepairSession>();
 export function interruptRepairSessions(): string[] {
   return [...openSessions].map((session) => {
     const { file } = session.journal;
-    session.end();
+    session.end('interrupted');
     return `the journal ${file} holds every change made so far: gfsck ${session.command.split(' ')[0]} --undo ${file} reverts them, or run the command again to finish`;
   });
 }
@@ -128,10 +128,11 @@ export class RepairSession {
     return to;
   }
 
-  end(): void {
-    openSessions.delete(this);
+  /** Closes the journal (recording how the repair ended, when it did end) and releases the locks; a second call does nothing. */
+  end(ended?: RepairEnd): void {
+    if (!openSessions.delete(this)) return;
     try {
-      this.journal.close();
+      this.journal.close(ended);
     } finally {
       this.locks.release();
     }

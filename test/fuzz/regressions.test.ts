@@ -13,6 +13,7 @@ import { setXattr } from '../../core/fs/xattr.ts';
 import { dirHandleTarget, handleRelPath, parseDirHandleTarget } from '../../core/gfid-tree/gfid.ts';
 import { errorText } from '../../core/errors.ts';
 import { processAlive } from '../../core/repair/interlock.ts';
+import { RepairJournal } from '../../core/repair/journal.ts';
 import { GFSCK } from '../support/cli.ts';
 import { STACK_TRACE, caseEnv, cliFromSource, gfsckOn, locksOn, snapshotBricks, type FuzzCase } from './commands.ts';
 import { snapshotDiff } from '../repair/snapshot.ts';
@@ -220,6 +221,9 @@ test('SIGINT during --apply: exit 32, the journal named with how to undo it, loc
   assert.equal(status, 32, `${stdout}\n${stderr}`);
   assert.match(stderr, new RegExp(`interrupted by SIGINT; the journal ${journal} holds every change made so far: gfsck rebuild --undo ${journal} reverts them`));
   assert.deepEqual(locksOn(c.dir), []);
+  const recorded = RepairJournal.open(journal);
+  assert.equal(recorded.info().state, 'interrupted', 'the journal says the repair did not finish');
+  recorded.close();
   const undo = run(c, 'rebuild', '--undo', journal);
   assert.equal(undo.status, 0, undo.stderr);
   assert.deepEqual(snapshotDiff(before, snapshotBricks(c.bricks)), []);

@@ -11,6 +11,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractBrickArchive, type ExtractedArchive } from '../../core/archive/brick-archive.ts';
+import { RepairJournal } from '../../core/repair/journal.ts';
 import { assertOneLineError, gfsck } from '../support/cli.ts';
 import { inspectFindings } from '../support/inspect-run.ts';
 import { snapshotDiff, snapshotTree } from '../repair/snapshot.ts';
@@ -72,6 +73,9 @@ async function healAndProve(name: string, layout: string, stale: number[], serve
     const summary = applied.lines.find((l) => l.type === 'summary')!;
     assert.deepEqual([summary.failed, summary.left, summary.journal], [0, 0, journal]);
     assert.ok((summary.healed as number) > 0);
+    const recorded = RepairJournal.open(journal);
+    assert.equal(recorded.info().state, 'complete', 'a finished heal says so in its journal');
+    recorded.close();
 
     const again = run(['heal', '--sources', '--json', ...extra, '--volinfo', a.volinfo!, ...a.bricks]);
     assert.equal(again.status, 0, JSON.stringify(again.lines.filter((l) => l.type === 'entry')));

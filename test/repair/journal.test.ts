@@ -52,7 +52,7 @@ test('every change is reverted exactly, newest first', () => {
   const file = join(root, 'all.journal');
   const j = RepairJournal.create(file, { command: 'test', bricks: [dir] });
   changeEverything(j, dir);
-  j.close();
+  j.close('complete');
   assert.ok(snapshotDiff(before, snapshotTree(dir)).length > 10);
   const reopened = RepairJournal.open(file);
   assert.deepEqual([reopened.info().state, reopened.info().changes, reopened.info().bricks], ['complete', 13, [dir]]);
