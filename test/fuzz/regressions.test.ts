@@ -159,6 +159,8 @@ test('one file with k=0 in trusted.ec.config: the majority decides the layout, t
     const lines = r.stdout.split('\n');
     assert.equal(onBricks(lines.filter((l) => l.includes('XATTR_MALFORMED') && l.includes('trusted.ec.config'))), 3);
     assert.equal(onBricks(lines.filter((l) => l.includes('EC_CONFIG_MISMATCH') && l.includes('4+2'))), 3);
+    // Malformed is not missing: one finding per brick for the value, not a second one.
+    assert.deepEqual(lines.filter((l) => l.includes('EC_XATTRS_MISSING')), [], 'a malformed ec.config is not reported missing too');
   }
 });
 

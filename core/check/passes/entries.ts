@@ -51,13 +51,14 @@ export function checkEntries(ctx: CheckContext): void {
           : [{ parent_gfid: e.parent_gfid, name: e.name }]
         : null;
       // Most entries are fine: the JSON is read only when the scan's flags say it may not be.
+      let malformed: ReadonlySet<string> = NONE;
       if (mayHaveXattrProblem(e, isRoot, names)) {
         const xattrs = parseXattrJson(xattrsOf.get(e.id) as string);
-        checkShapes(ctx, brick, e, xattrs, isRoot);
+        malformed = checkShapes(ctx, brick, e, xattrs, isRoot);
         if (names) checkGfid2path(ctx, brick, e, xattrs, names);
         checkAfr(ctx, brick, e, xattrs);
       }
-      if (ctx.layout.kind === 'disperse') checkEc(ctx, brick, e);
+      if (ctx.layout.kind === 'disperse') checkEc(ctx, brick, e, malformed);
       if (isLinkto(e)) ctx.report('DHT_LINKTO', { brick, path: e.path, gfid: e.gfid, vars: { subvolume: e.linkto! } });
     }
   }
@@ -73,14 +74,20 @@ function mayHaveXattrProblem(e: EntryRow, isRoot: boolean, names: Array<{ parent
   return names !== null && (names.length !== 1 || !e.g2p_own);
 }
 
-function checkShapes(ctx: CheckContext, brick: BrickRow, e: EntryRow, xattrs: XattrJson, isRoot: boolean): void {
+const NONE: ReadonlySet<string> = new Set();
+
+/** Reports malformed values and a missing gfid; returns the names of the malformed xattrs. */
+function checkShapes(ctx: CheckContext, brick: BrickRow, e: EntryRow, xattrs: XattrJson, isRoot: boolean): ReadonlySet<string> {
+  const malformed = new Set<string>();
   for (const [name, d] of Object.entries(xattrs)) {
     if (d.kind === 'malformed') {
+      malformed.add(name);
       ctx.report('XATTR_MALFORMED', { brick, path: e.path, gfid: e.gfid, vars: { xattr: name, reason: d.reason as string } });
     }
   }
   // The root's gfid is pass 1's business; a malformed gfid was just reported.
   if (!isRoot && !xattrs['trusted.gfid']) ctx.report('GFID_MISSING', { brick, path: e.path });
+  return malformed;
 }
 
 function checkGfid2path(
@@ -107,15 +114,17 @@ function checkGfid2path(
   }
 }
 
-function checkEc(ctx: CheckContext, brick: BrickRow, e: EntryRow): void {
+/** `malformed`: xattrs already reported as such, which are there, only unreadable: not "missing". */
+function checkEc(ctx: CheckContext, brick: BrickRow, e: EntryRow, malformed: ReadonlySet<string>): void {
   const k = dataFragments(ctx.layout);
   const expectedConfig = `${k}+${ctx.layout.redundancy}`;
   if (e.type === 'file' && e.area !== 'anon-inode') {
-    const missing = [
+    const unread = [
       e.ec_config === null && 'trusted.ec.config', e.ec_size === null && 'trusted.ec.size', e.ec_version_data === null && 'trusted.ec.version',
-    ].filter(Boolean);
-    if (missing.length > 0) {
-      ctx.report('EC_XATTRS_MISSING', { brick, path: e.path, gfid: e.gfid, vars: { missing: missing.join(', ') } });
+    ].filter((name): name is string => name !== false);
+    const missing = unread.filter((name) => !malformed.has(name));
+    if (unread.length > 0) {
+      if (missing.length > 0) ctx.report('EC_XATTRS_MISSING', { brick, path: e.path, gfid: e.gfid, vars: { missing: missing.join(', ') } });
     } else if (e.ec_config !== expectedConfig) {
       ctx.report('EC_CONFIG_MISMATCH', { brick, path: e.path, gfid: e.gfid, vars: { found: e.ec_config!, expected: expectedConfig } });
     } else {
