@@ -9,6 +9,7 @@ import type { LayoutSource } from '../volume/resolve.ts';
 import type { ScanProgress } from '../brick/scan.ts';
 import type { VolumeShape } from '../volume/copies.ts';
 import { describeLayout } from '../volume/layout.ts';
+import { requireOneVolume } from '../volume/identity.ts';
 import { planHeal, type EntryPlan, type SetSummary } from './plan.ts';
 import { DataVerifier } from './verify-data.ts';
 
@@ -38,6 +39,7 @@ export interface HealPlanRun {
 export async function openHealPlan(opts: HealOptions): Promise<HealPlanRun> {
   requireRoot();
   const roots = validateBricks(opts.bricks);
+  requireOneVolume(roots, opts.layout.volinfo);
   const catalog = Catalog.open(opts.db);
   try {
     const { layout, sets } = await scanVolume(catalog, roots, { resume: opts.resume, layout: opts.layout, jobs: opts.jobs, onProgress: opts.onScan });

@@ -9,6 +9,7 @@ import { lstat, type FileHandle } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { Catalog } from '../index/catalog.ts';
 import { requireRoot, scanVolume, validateBricks } from '../inspect/inspect.ts';
+import { requireOneVolume } from '../volume/identity.ts';
 import { GfsckError, errorText } from '../errors.ts';
 import { escapeName, unescapeName } from '../fs/names.ts';
 import { parseGfid } from '../gfid-tree/gfid.ts';
@@ -59,6 +60,7 @@ export async function recover(opts: RecoverOptions): Promise<RecoverSummary> {
   const started = Date.now();
   requireRoot();
   const roots = validateBricks(opts.bricks);
+  requireOneVolume(roots, opts.layout.volinfo);
   const targets = parseTargets(opts);
   const output = await OutputTree.open(opts.out, opts.force, roots);
   let run: OpenedSource;

@@ -3,7 +3,7 @@
  * every command of the table; each run must hold the contract commands.ts asserts.
  *
  * Seeded: GFSCK_FUZZ_SEED=N fixes the run (printed at the start and in every failure),
- * GFSCK_FUZZ_CASES=N sets how many cases (default 120: about three minutes on two busy
+ * GFSCK_FUZZ_CASES=N sets how many cases (default 144: about four minutes on two busy
  * cores with the compiled CLI), GFSCK_FUZZ_CASE=I runs only case I of the seed.
  */
 import { test } from 'node:test';

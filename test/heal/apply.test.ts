@@ -128,6 +128,32 @@ test('refusals: a journal inside a brick, --journal without --apply, an existing
   }
 });
 
+test('a brick of another volume: heal and rebuild --out refuse it with one line, before writing anything', () => {
+  const a = fixture('ec-2p1-stale');
+  const other = fixture('ec-2p1-clean');
+  try {
+    const mixed = [a.bricks[0]!, a.bricks[1]!, other.bricks[2]!];
+    const before = [...a.bricks, ...other.bricks].map(snapshotTree);
+    const journal = join(a.dir, 'mixed.journal');
+    let r = gfsck(['heal', '--apply', '--journal', journal, '--layout', 'disperse:2+1', ...mixed]);
+    assert.equal(r.status, 16, r.stderr);
+    assertOneLineError(r.stderr, new RegExp(`#2 \\(${other.bricks[2]}\\) belongs to volume [0-9a-f-]{36}, the other bricks to [0-9a-f-]{36}: give the bricks of one volume`));
+    assert.ok(!existsSync(journal), 'no journal is made');
+    r = gfsck(['heal', '--sources', '--volinfo', other.volinfo!, ...a.bricks]);
+    assert.equal(r.status, 16, r.stderr);
+    assertOneLineError(r.stderr, /#0 .* belongs to volume .*, the volinfo to /);
+    const out = join(a.dir, 'out');
+    r = gfsck(['rebuild', '--out', out, '--layout', 'disperse:2+1', ...mixed]);
+    assert.equal(r.status, 16, r.stderr);
+    assertOneLineError(r.stderr, /belongs to volume/);
+    assert.ok(!existsSync(out), 'no output folder is made');
+    [...a.bricks, ...other.bricks].forEach((b, i) => assert.deepEqual(snapshotDiff(before[i]!, snapshotTree(b)), [], `brick ${i} untouched`));
+  } finally {
+    a.remove();
+    other.remove();
+  }
+});
+
 test('ec-2p1-unhealable: healed the ec.size way, the crashed file is what the mount showed, served by the stale brick too', async () => {
   await healAndProve('ec-2p1-unhealable', 'disperse:2+1', [2], [1, 2]);
 });

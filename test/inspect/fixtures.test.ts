@@ -130,3 +130,15 @@ test('rep2-split-brain: each kind of split-brain is found', async () => {
   const kinds = new Set(splitBrains.map((f) => /(data|metadata|entry) split-brain/.exec(f.message)![1]));
   assert.deepEqual([...kinds].sort(), ['data', 'entry', 'metadata']);
 });
+
+test('a brick of another volume among the given ones: inspect names it, and still checks the rest', async () => {
+  const [ours, theirs] = ['ec-2p1-stale', 'ec-2p1-clean'].map((n) => extractBrickArchive(fileURLToPath(new URL(`../../testdata/${n}.tar.gz`, import.meta.url))));
+  try {
+    const mixed = [ours!.bricks[0]!, ours!.bricks[1]!, theirs!.bricks[2]!];
+    const rows = compact(await inspectFindings(mixed, { layout: 'disperse:2+1' }), mixed);
+    assert.deepEqual(rows.filter((r) => r.startsWith('ROOT_VOLUME_ID')), ['ROOT_VOLUME_ID_DIFFERS b2 /']);
+  } finally {
+    ours!.remove();
+    theirs!.remove();
+  }
+});

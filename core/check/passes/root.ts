@@ -2,6 +2,7 @@
 import { ROOT_GFID } from '../../gfid-tree/gfid.ts';
 import type { CheckContext } from '../context.ts';
 import { parseXattrJson } from '../../index/xattr-column.ts';
+import { VOLUME_ID_XATTR, strayBricks } from '../../volume/identity.ts';
 
 export function checkRoots(ctx: CheckContext): void {
   const volumeIds = new Map<number, string>();
@@ -14,7 +15,7 @@ export function checkRoots(ctx: CheckContext): void {
       { gfid: string | null; xattrs: string } | undefined;
     if (!root) continue; // unreadable root: already a SCAN_ERROR
     const xattrs = parseXattrJson(root.xattrs);
-    const volumeId = xattrs['trusted.glusterfs.volume-id'];
+    const volumeId = xattrs[VOLUME_ID_XATTR];
     if (volumeId?.kind === 'volume-id') volumeIds.set(brick.id, volumeId.gfid as string);
     // A malformed one is pass 2's XATTR_MALFORMED: there is a value, just not a valid one.
     else if (!volumeId) ctx.report('ROOT_VOLUME_ID_MISSING', { brick, path: Buffer.from('/') });
@@ -34,13 +35,8 @@ export function checkRoots(ctx: CheckContext): void {
 }
 
 function reportVolumeIdDisagreement(ctx: CheckContext, volumeIds: Map<number, string>): void {
-  const counts = new Map<string, number>();
-  for (const id of volumeIds.values()) counts.set(id, (counts.get(id) ?? 0) + 1);
-  if (counts.size < 2) return;
-  const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
-  for (const [brickId, id] of volumeIds) {
-    if (id !== majority) {
-      ctx.report('ROOT_VOLUME_ID_DIFFERS', { brick: ctx.brick(brickId), path: Buffer.from('/'), vars: { volumeId: id, expected: majority } });
-    }
+  const found = strayBricks(volumeIds, null);
+  for (const { brick, volumeId } of found?.stray ?? []) {
+    ctx.report('ROOT_VOLUME_ID_DIFFERS', { brick: ctx.brick(brick), path: Buffer.from('/'), vars: { volumeId, expected: found!.expected } });
   }
 }
