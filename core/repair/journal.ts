@@ -118,9 +118,16 @@ function exists(path: Path): boolean {
   return inodeOf(path) !== null;
 }
 
-function requireAbsent(path: Path): void {
-  if (exists(path)) throw new GfsckError('operational', `${escapeName(asBuffer(path))} already exists`);
-}
+/**
+ * Thrown while a batch is prepared by a change that needs to read what an earlier change of
+ * the same batch will make: the task that asked is run again once the batch is made.
+ */
+class NeedsSettledPath extends Error {}
+
+const CREATING_OPS: ReadonlySet<ChangeOp> = new Set(['mkdir', 'symlink', 'create-file', 'mknod']);
+
+/** A change prepared inside a batch: recorded with the others, made after the commit. */
+interface Deferred { task: number; step: string; change: ChangeInput | null; make: () => string | null | void }
 
 function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
   return a === null || b === null ? a === b : a.equals(b);
@@ -155,6 +162,19 @@ export class RepairJournal {
   private readonly setInode;
   /** Rows made since the last commit, marked done with the next one (see the protocol above). */
   private unmarked: Array<{ seq: number; state: ChangeState; inode: string | null }> = [];
+  /** unlinkLink's last keeper name per inode. */
+  private readonly keepers = new Map<string, Buffer>();
+  /**
+   * Paths of the entries this journal created (by latin1 key). Undo removes such an entry
+   * whole, so what is later done to it (attributes, xattrs, data) needs no record of its own.
+   */
+  private readonly created = new Set<string>();
+
+  /** The batch being prepared (see `batch`), and the paths its changes touch. */
+  private deferred: Deferred[] | null = null;
+  private task = 0;
+  private readonly pendingCreates = new Set<string>();
+  private readonly pendingTouches = new Set<string>();
 
   private constructor(readonly file: string, private readonly db: Database.Database) {
     this.insert = db.prepare(`INSERT INTO changes (step, op, path, other, name, value, previous, inode, mode, offset, count, size, extents, digest, times, state, at)
@@ -233,20 +253,117 @@ export class RepairJournal {
   }
 
   /**
+   * Independent tasks (one entry each, say) whose changes are all recorded in one synced
+   * commit and only then made, in order: one fsync for a few hundred entries instead of one
+   * per change, and still every change on disk in the journal before it is made. A task
+   * that needs to read what an earlier task of the batch makes is run again after the batch.
+   * Returns each task's error, or null.
+   */
+  batch(tasks: Array<() => void>): Array<string | null> {
+    if (this.deferred) throw new Error('journal batches do not nest');
+    const errors: Array<string | null> = tasks.map(() => null);
+    const retry: number[] = [];
+    const items: Deferred[] = [];
+    this.deferred = items;
+    try {
+      tasks.forEach((prepare, i) => {
+        const mark = items.length;
+        this.task = i;
+        try {
+          prepare();
+        } catch (e) {
+          items.length = mark; // nothing of it recorded or made
+          if (e instanceof NeedsSettledPath) retry.push(i);
+          else errors[i] = (e as Error).message;
+        }
+      });
+    } finally {
+      this.deferred = null;
+      this.pendingCreates.clear();
+      this.pendingTouches.clear();
+    }
+    this.makeBatch(items, errors);
+    for (const i of retry) {
+      try {
+        tasks[i]!();
+      } catch (e) {
+        errors[i] = (e as Error).message;
+      }
+    }
+    return errors;
+  }
+
+  private makeBatch(items: Deferred[], errors: Array<string | null>): void {
+    const seqs: Array<number | null> = [];
+    this.db.transaction(() => {
+      this.flushMarks();
+      for (const { step, change } of items) seqs.push(change ? this.record(step, change) : null);
+    })();
+    items.forEach((item, i) => {
+      const seq = seqs[i]!;
+      if (errors[item.task] !== null) {
+        if (seq !== null) this.unmarked.push({ seq, state: 'failed', inode: null });
+        return; // an earlier change of the same task failed: the later ones depend on it
+      }
+      try {
+        const inode = item.make() ?? null;
+        if (seq !== null) this.unmarked.push({ seq, state: 'done', inode });
+      } catch (e) {
+        if (seq !== null) this.unmarked.push({ seq, state: 'failed', inode: null });
+        errors[item.task] = (e as Error).message;
+      }
+    });
+  }
+
+  private record(step: string, change: ChangeInput): number {
+    return Number(this.insert.run({
+      step, other: null, name: null, value: null, previous: null, inode: null, mode: null,
+      offset: null, count: null, size: null, extents: null, digest: null, times: null, at: new Date().toISOString(), ...change,
+    }).lastInsertRowid);
+  }
+
+  /** Whether `path` exists, or will once the batch being prepared is made. */
+  present(path: Path): boolean {
+    return exists(path) || this.pendingCreates.has(asBuffer(path).toString('latin1'));
+  }
+
+  private requireAbsent(path: Path): void {
+    if (this.present(path)) throw new GfsckError('operational', `${escapeName(asBuffer(path))} already exists`);
+  }
+
+  /** Before reading `path` to prepare a change: inside a batch, it must not be one the batch changes. */
+  settled(path: Path): void {
+    if (!this.deferred) return;
+    const key = asBuffer(path).toString('latin1');
+    if (this.pendingCreates.has(key) || this.pendingTouches.has(key)) throw new NeedsSettledPath(key);
+  }
+
+  /** A change to an entry this journal created, which needs no record: made now, or with the batch. */
+  private makeUnrecorded(make: () => void): void {
+    if (this.deferred) this.deferred.push({ task: this.task, step: '', change: null, make });
+    else make();
+  }
+
+  /**
    * Records several changes in one synced commit, then makes them in order: one fsync for a
    * batch of block writes instead of one each. A change that fails stops the batch; it and
    * the ones after it are marked failed (nothing of them was made).
    */
   private applyAll(step: string, items: Array<{ change: ChangeInput; make: () => string | null | void }>): void {
+    if (this.deferred) {
+      for (const { change, make } of items) {
+        const key = change.path.toString('latin1');
+        if (CREATING_OPS.has(change.op)) this.pendingCreates.add(key);
+        else this.pendingTouches.add(key);
+        if (change.other && change.op === 'rename') this.pendingCreates.add(change.other.toString('latin1'));
+        this.deferred.push({ task: this.task, step, change, make });
+      }
+      return;
+    }
     const seqs: number[] = [];
     this.db.transaction(() => {
       this.flushMarks();
-      for (const { change } of items) {
-        seqs.push(Number(this.insert.run({
-          step, other: null, name: null, value: null, previous: null, inode: null, mode: null,
-          offset: null, count: null, size: null, extents: null, digest: null, times: null, at: new Date().toISOString(), ...change,
-        }).lastInsertRowid));
-      }
+      for (const { change } of items) seqs.push(this.record(step, change));
     })();
     let i = 0;
     try {
@@ -255,6 +372,21 @@ export class RepairJournal {
       for (; i < items.length; i++) this.unmarked.push({ seq: seqs[i]!, state: 'failed', inode: null });
       throw e;
     }
+  }
+
+  /** Made by this journal, or about to be by the batch being prepared. */
+  private isCreated(path: Path): boolean {
+    const key = asBuffer(path).toString('latin1');
+    return this.created.has(key) || this.pendingCreates.has(key);
+  }
+
+  private markCreated(path: Buffer): void {
+    this.created.add(path.toString('latin1'));
+  }
+
+  /** Changes that read and write file content in pieces are made one commit at a time. */
+  private outsideBatches(op: string): void {
+    if (this.deferred) throw new Error(`${op} cannot be part of a journal batch`);
   }
 
   private flushMarks(): void {
@@ -267,38 +399,50 @@ export class RepairJournal {
 
   mkdir(path: Path, mode: number, step: string): void {
     const p = asBuffer(path);
-    requireAbsent(p);
+    this.requireAbsent(p);
     this.apply(step, { op: 'mkdir', path: p, mode }, () => {
       mkdirSync(p, { mode });
       chmodSync(p, mode); // exactly `mode`, whatever the umask
+      this.markCreated(p);
     });
   }
 
   symlink(target: Buffer, path: Path, step: string): void {
     const p = asBuffer(path);
-    requireAbsent(p);
-    this.apply(step, { op: 'symlink', path: p, other: target }, () => symlinkSync(target, p));
+    this.requireAbsent(p);
+    this.apply(step, { op: 'symlink', path: p, other: target }, () => {
+      symlinkSync(target, p);
+      this.markCreated(p);
+    });
   }
 
   /** A new hard link `path` of the inode at `existing` (never following a symlink). */
   link(existing: Path, path: Path, step: string): void {
     const p = asBuffer(path);
-    requireAbsent(p);
-    const inode = inodeOf(existing);
-    if (!inode) throw new GfsckError('operational', `${escapeName(asBuffer(existing))} is gone`);
-    this.apply(step, { op: 'link', path: p, other: asBuffer(existing), inode }, () => linkSync(existing, p));
+    this.requireAbsent(p);
+    // An inode the batch creates has no number yet: the record gets it once the link is made.
+    const inode = this.isCreated(existing) && !exists(existing) ? null : inodeOf(existing);
+    if (!inode && !this.isCreated(existing)) throw new GfsckError('operational', `${escapeName(asBuffer(existing))} is gone`);
+    this.apply(step, { op: 'link', path: p, other: asBuffer(existing), inode }, () => {
+      linkSync(existing, p);
+      return inodeOf(p);
+    });
   }
 
   /** Renames without replacing anything: the destination must not exist. */
   rename(from: Path, to: Path, step: string): void {
     const dest = asBuffer(to);
-    requireAbsent(dest);
+    this.requireAbsent(dest);
+    this.settled(from);
     const inode = inodeOf(from);
     if (!inode) throw new GfsckError('operational', `${escapeName(asBuffer(from))} is gone`);
+    this.created.delete(asBuffer(from).toString('latin1'));
     this.apply(step, { op: 'rename', path: asBuffer(from), other: dest, inode }, () => renameSync(from, dest));
   }
 
   setXattr(path: Path, name: string, value: Buffer, step: string): void {
+    if (this.isCreated(path)) return this.makeUnrecorded(() => setXattr(path, name, value));
+    this.settled(path);
     const previous = getXattr(path, name);
     if (sameBytes(previous, value)) return;
     this.apply(step, { op: 'setxattr', path: asBuffer(path), name, value, previous }, () => setXattr(path, name, value));
@@ -306,7 +450,11 @@ export class RepairJournal {
 
   /** Several xattr writes recorded in one synced commit, then made in order (unchanged values are skipped). */
   setXattrs(items: Array<{ path: Buffer; name: string; value: Buffer }>, step: string): void {
-    const changed = items.map((i) => ({ ...i, previous: getXattr(i.path, i.name) })).filter((i) => !sameBytes(i.previous, i.value));
+    const fresh = items.filter((i) => this.isCreated(i.path));
+    if (fresh.length > 0) this.makeUnrecorded(() => { for (const i of fresh) setXattr(i.path, i.name, i.value); });
+    const recorded = items.filter((i) => !this.isCreated(i.path));
+    for (const i of recorded) this.settled(i.path);
+    const changed = recorded.map((i) => ({ ...i, previous: getXattr(i.path, i.name) })).filter((i) => !sameBytes(i.previous, i.value));
     if (changed.length === 0) return;
     this.applyAll(step, changed.map(({ path, name, value, previous }) => ({
       change: { op: 'setxattr' as const, path, name, value, previous },
@@ -315,35 +463,41 @@ export class RepairJournal {
   }
 
   removeXattr(path: Path, name: string, step: string): void {
+    if (this.isCreated(path)) return this.makeUnrecorded(() => removeXattr(path, name));
+    this.settled(path);
     const previous = getXattr(path, name);
     if (previous === null) return;
     this.apply(step, { op: 'removexattr', path: asBuffer(path), name, previous }, () => removeXattr(path, name));
   }
 
   /**
-   * A new file filled by `fill` (a copy, say). Undo removes it. A fill that throws leaves
-   * nothing behind.
+   * A new file filled by `fill` (a copy, say; synced), or empty. Undo removes it. A fill that
+   * throws leaves nothing behind.
    */
-  createFile(path: Path, mode: number, step: string, fill: (fd: number) => void): void {
+  createFile(path: Path, mode: number, step: string, fill?: (fd: number) => void): void {
     const p = asBuffer(path);
-    requireAbsent(p);
+    this.requireAbsent(p);
     this.apply(step, { op: 'create-file', path: p, mode }, () => {
       const fd = openSync(p, 'wx', mode);
       try {
-        fill(fd);
-        fsyncSync(fd);
+        if (fill) {
+          fill(fd);
+          fsyncSync(fd);
+        }
       } catch (e) {
         closeSync(fd);
         unlinkSync(p);
         throw e;
       }
       closeSync(fd);
+      this.markCreated(p);
       return inodeOf(p);
     });
   }
 
   /** Writes a small file (a manifest) whole; its previous content is kept for undo. */
   writeFile(path: Path, content: Buffer, step: string): void {
+    this.outsideBatches('writeFile');
     const p = asBuffer(path);
     const previous = readFileOrNull(p);
     if (sameBytes(previous, content)) return;
@@ -355,6 +509,7 @@ export class RepairJournal {
    * overwrites, which of them were holes, the file's size and its times are in the journal.
    */
   writeRanges(writes: RangeWrite[], step: string): void {
+    this.outsideBatches('writeRanges');
     const fds = new Map<string, number>();
     const fdOf = (path: Buffer) => {
       const key = path.toString('latin1');
@@ -363,7 +518,9 @@ export class RepairJournal {
       return fd;
     };
     try {
-      this.applyAll(step, writes.map(({ path, offset, data }) => {
+      const recorded = writes.filter(({ path }) => !this.isCreated(path));
+      for (const { path, offset, data } of writes) if (this.isCreated(path)) writeRangeAt(fdOf(path), offset, data);
+      this.applyAll(step, recorded.map(({ path, offset, data }) => {
         const fd = fdOf(path);
         const previous = readRange(fd, offset, data.length);
         return {
@@ -381,9 +538,11 @@ export class RepairJournal {
 
   /** Deallocates a range in place (a sparse fragment stays sparse); its bytes are kept for undo. */
   punchHole(path: Path, offset: number, length: number, step: string): void {
+    this.outsideBatches('punchHole');
     const p = asBuffer(path);
     const fd = openForWrite(p);
     try {
+      if (this.isCreated(p)) return native.punchHole(fd, offset, length);
       const previous = readRange(fd, offset, length);
       this.apply(step, {
         op: 'punch-hole', path: p, offset, count: length, size: sizeOf(fd), previous,
@@ -399,11 +558,13 @@ export class RepairJournal {
    * from the end, so even a long cut never needs one huge record.
    */
   truncate(path: Path, length: number, step: string): void {
+    this.outsideBatches('truncate');
     const p = asBuffer(path);
     const fd = openForWrite(p);
     try {
       let size = sizeOf(fd);
       if (size === length) return;
+      if (this.isCreated(p)) return ftruncateSync(fd, length);
       if (size < length) {
         this.apply(step, { op: 'truncate', path: p, offset: length, size, times: timesText(fd) }, () => ftruncateSync(fd, length));
         return;
@@ -422,6 +583,13 @@ export class RepairJournal {
   /** chmod/lchown; the old values are kept for undo. A symlink's mode is left alone (Linux has none to set). */
   setattr(path: Path, want: { mode?: number; uid?: number; gid?: number }, step: string): void {
     const p = asBuffer(path);
+    if (this.isCreated(p)) {
+      return this.makeUnrecorded(() => {
+        const st = lstatSync(p);
+        setOwnerAndMode(p, { mode: st.isSymbolicLink() ? st.mode & 0o7777 : want.mode ?? st.mode & 0o7777, uid: want.uid ?? st.uid, gid: want.gid ?? st.gid }, st.isSymbolicLink());
+      });
+    }
+    this.settled(p);
     const st = lstatSync(p);
     const before = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
     const after = { mode: st.isSymbolicLink() ? before.mode : want.mode ?? before.mode, uid: want.uid ?? before.uid, gid: want.gid ?? before.gid };
@@ -435,19 +603,38 @@ export class RepairJournal {
    */
   unlinkLink(path: Path, step: string): void {
     const p = asBuffer(path);
+    this.settled(p);
     const st = lstatSync(p, { bigint: true });
-    const dir = p.subarray(0, p.lastIndexOf(0x2f));
-    const keeper = st.nlink > 1n ? readdirSync(dir, { encoding: 'buffer' }).map((n) => joinPath(dir, n)).find((other) => !other.equals(p) && inodeOf(other) === `${st.dev}:${st.ino}`) : undefined;
+    const inode = `${st.dev}:${st.ino}`;
+    const keeper = st.nlink > 1n ? this.keeperOf(p, inode) : undefined;
     if (!keeper) throw new GfsckError('operational', `${escapeName(p)} is the last name of its inode in its directory: not removed`);
-    this.apply(step, { op: 'unlink-link', path: p, other: keeper, inode: `${st.dev}:${st.ino}` }, () => unlinkSync(p));
+    this.created.delete(p.toString('latin1'));
+    this.apply(step, { op: 'unlink-link', path: p, other: keeper, inode }, () => unlinkSync(p));
+  }
+
+  /**
+   * Another name of `inode` in `p`'s directory that is still there when `p` goes, so undo can
+   * link `p` again from it: not one the batch being prepared removes first. An index holds
+   * thousands of links to one base file (`xattrop-<uuid>`, longer than the gfid names, never
+   * removed): it is preferred and remembered, so the directory is read once, not per entry.
+   */
+  private keeperOf(p: Buffer, inode: string): Buffer | undefined {
+    const dir = p.subarray(0, p.lastIndexOf(0x2f));
+    const usable = (other: Buffer) => !other.equals(p) && !this.pendingTouches.has(other.toString('latin1')) && inodeOf(other) === inode;
+    const known = this.keepers.get(inode);
+    if (known && known.subarray(0, known.lastIndexOf(0x2f)).equals(dir) && usable(known)) return known;
+    const found = readdirSync(dir, { encoding: 'buffer' }).sort((a, b) => b.length - a.length).map((n) => joinPath(dir, n)).find(usable);
+    if (found) this.keepers.set(inode, found);
+    return found;
   }
 
   /** A new FIFO, socket or device node. Undo removes it. */
   mknod(path: Path, mode: number, rdev: { major: number; minor: number }, step: string): void {
     const p = asBuffer(path);
-    requireAbsent(p);
+    this.requireAbsent(p);
     this.apply(step, { op: 'mknod', path: p, mode }, () => {
       native.mknod(p, mode, rdev.major, rdev.minor);
+      this.markCreated(p);
       return inodeOf(p);
     });
   }

@@ -109,7 +109,7 @@ export class RepairSession {
 
   /** Creates the missing directories down to `dir` (absolute), each with `mode`, each journaled. */
   ensureDir(dir: Buffer, mode: number, step: string): void {
-    if (existsSync(dir)) return;
+    if (this.journal.present(dir)) return;
     const parent = Buffer.from(dirname(dir.toString('latin1')), 'latin1');
     if (!parent.equals(dir)) this.ensureDir(parent, mode, step);
     this.journal.mkdir(dir, mode, step);

@@ -53,19 +53,21 @@ function lstatOrNull(path: Buffer) {
 export function createEntry(session: RepairSession, e: EntrySpec, step: string): 'created' | 'linked' {
   const journal = session.journal;
   const abs = brickFile(Buffer.from(e.root), e.path);
-  if (lstatOrNull(abs)) throw new Error(`${abs.toString('latin1')} already exists`);
+  if (journal.present(abs)) throw new Error(`${abs.toString('latin1')} already exists`);
   const handle = Buffer.from(join(e.root, handleRelPath(e.gfid)));
+  journal.settled(handle); // another name of the inode, made in the same batch, is linked after it
   const existing = lstatOrNull(handle);
   if (e.type !== 'dir' && existing && !existing.isDirectory() && !(existing.isSymbolicLink() && e.type !== 'symlink')) {
     journal.link(handle, abs, step);
     // The inode's names are now the source's: its gfid2path keys follow (the old name's goes).
+    // Through the handle, the same inode: the new name may only be made with the batch.
     const isG2p = (name: string) => name.startsWith('trusted.gfid2path.');
-    syncXattrs(session, abs, new Map([...e.xattrs].filter(([name]) => isG2p(name))), (name) => !isG2p(name), step);
+    syncXattrs(session, handle, new Map([...e.xattrs].filter(([name]) => isG2p(name))), (name) => !isG2p(name), step);
     return 'linked';
   }
   switch (e.type) {
     case 'dir': journal.mkdir(abs, e.mode & 0o7777, step); break;
-    case 'file': journal.createFile(abs, 0o600, step, () => undefined); break;
+    case 'file': journal.createFile(abs, 0o600, step); break;
     case 'symlink': journal.symlink(e.target ?? Buffer.alloc(0), abs, step); break;
     default: journal.mknod(abs, S_IFMT[e.type]! | (e.mode & 0o7777), e.rdev ?? { major: 0, minor: 0 }, step);
   }
