@@ -1,7 +1,8 @@
 /*
  * Sparse-file calls for heal and its undo: which ranges of a file hold data (lseek
- * SEEK_DATA/SEEK_HOLE), punching a hole back (fallocate PUNCH_HOLE), and mknod for the
- * special files entry heal recreates. Node offers none of them.
+ * SEEK_DATA/SEEK_HOLE), punching a hole back (fallocate PUNCH_HOLE), mknod for the
+ * special files entry heal recreates, and syncfs for heal's durability barrier. Node offers
+ * none of them.
  */
 #define _GNU_SOURCE
 #include "attrs.h"
@@ -69,6 +70,20 @@ static napi_value punch_hole(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* syncFs(fd): syncfs(2), everything written to the filesystem holding fd on disk. */
+static napi_value sync_fs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "syncFs(fd)");
+    return NULL;
+  }
+  if (syncfs(fd) != 0) napi_throw(env, errno_error(env, errno, "syncfs"));
+  return NULL;
+}
+
 /* setTimes(fd, atimeNs, mtimeNs): futimens to the nanosecond (BigInts); Node's futimes goes through a double. */
 static napi_value set_times(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -111,6 +126,7 @@ napi_value register_extents(napi_env env, napi_value exports) {
       {"punchHole", NULL, punch_hole, NULL, NULL, NULL, napi_default, NULL},
       {"setTimes", NULL, set_times, NULL, NULL, NULL, napi_default, NULL},
       {"mknod", NULL, make_node, NULL, NULL, NULL, napi_default, NULL},
+      {"syncFs", NULL, sync_fs, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

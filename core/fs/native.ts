@@ -25,6 +25,8 @@ interface NativeModule {
   /** futimens with nanosecond times. */
   setTimes(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
   mknod(path: BrickPath, mode: number, major: number, minor: number): void;
+  /** syncfs(2) on the filesystem holding fd. */
+  syncFs(fd: number): void;
 }
 
 export const native = createRequire(import.meta.url)(join(projectRoot(), 'build', 'Release', 'gfsck_native.node')) as NativeModule;

@@ -4,12 +4,16 @@
  *
  * Order: first every stale copy is moved aside (so a name, or a directory's handle, is free
  * before it is made again), an inode's handle with it when no name on that brick keeps the
- * inode after the heal (a name the heal creates may link it: a rename); then each entry's
- * actions in path order. A sink is marked with the heal bit before its fragments are
- * rewritten, so a heal killed half-way never leaves a sink that looks like a source, and
- * every step leaves a state the next run's plan finishes.
+ * inode after the heal (a name the heal creates may link it: a rename); then the entries in
+ * path order, a chunk at a time: the chunk's names are made (one journal commit), then each
+ * entry's data and metadata, then the bricks are synced, and only then the counters that say
+ * the entries are whole are set and their index entries removed (one commit). A sink is
+ * marked with the heal bit before its fragments are rewritten, so a heal killed half-way
+ * never leaves a sink that looks like a source, and every step leaves a state the next
+ * run's plan finishes.
  */
-import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readlinkSync } from 'node:fs';
+import { native } from '../fs/native.ts';
 import { getXattr } from '../fs/xattr.ts';
 import type { Db } from '../index/catalog.ts';
 import { brickFile } from '../index/copies.ts';
@@ -41,6 +45,12 @@ export interface ApplyResult {
 }
 
 const CTIME_MDATA = 'trusted.glusterfs.mdata';
+
+/** Entries whose names, and whose counters and index entries, are each made in one journal commit. */
+const CHUNK = 1024;
+
+type Phase = 'names' | 'content' | 'counters';
+const PHASE_OF: Record<HealAction['op'], Phase> = { quarantine: 'names', create: 'names', data: 'content', metadata: 'content', counters: 'counters', index: 'counters' };
 
 export class HealExecutor {
   private readonly session: RepairSession;
@@ -75,20 +85,70 @@ export class HealExecutor {
           if (error) errors.set(plan, error);
         }
       }
-      for (const plan of plans) {
-        let error = errors.get(plan) ?? null;
-        for (const a of plan.actions) {
-          if (error) break; // an entry's later actions depend on its earlier ones
-          if (a.op !== 'quarantine') error = await this.attemptAsync(plan, a, () => this.apply(plan, a));
-        }
-        if (error) this.failed++;
-        else this.done++;
-        this.events.onEntry?.(plan, error);
-      }
+      for (let at = 0; at < plans.length; at += CHUNK) await this.healChunk(plans.slice(at, at + CHUNK), errors);
       this.session.end('complete');
       return { journal: this.journal, done: this.done, failed: this.failed, bytes: this.bytes };
     } finally {
       this.session.end(); // cut short by an error: the journal stays 'open'
+    }
+  }
+
+  /** One chunk of entries, phase by phase; an entry's first failed action stops its later ones. */
+  private async healChunk(chunk: EntryPlan[], errors: Map<EntryPlan, string>): Promise<void> {
+    this.inOneCommit(chunk, 'names', errors);
+    for (const plan of chunk) {
+      for (const a of plan.actions) {
+        if (errors.has(plan)) break;
+        if (PHASE_OF[a.op] !== 'content') continue;
+        const error = await this.attemptAsync(plan, a, () => this.content(plan, a));
+        if (error) errors.set(plan, error);
+      }
+    }
+    this.syncBricks(chunk);
+    this.inOneCommit(chunk, 'counters', errors);
+    for (const plan of chunk) {
+      if (errors.has(plan)) this.failed++;
+      else this.done++;
+      this.events.onEntry?.(plan, errors.get(plan) ?? null);
+    }
+  }
+
+  /** The chunk's actions of one phase, as one journal batch (quarantine ran before). */
+  private inOneCommit(chunk: EntryPlan[], phase: Phase, errors: Map<EntryPlan, string>): void {
+    const work = chunk.filter((p) => !errors.has(p))
+      .map((plan) => ({ plan, actions: plan.actions.filter((a) => PHASE_OF[a.op] === phase && a.op !== 'quarantine') }))
+      .filter((w) => w.actions.length > 0);
+    const results = this.session.journal.batch(work.map(({ plan, actions }) => () => {
+      for (const a of actions) {
+        try {
+          this.immediate(plan, a);
+        } catch (e) {
+          // The same error object (the journal tells a retry from a failure by its class), with the action named.
+          if (e instanceof Error) e.message = `${describeAction(a, this.bricksOf(plan))}: ${e.message}`;
+          throw e;
+        }
+      }
+    }));
+    results.forEach((error, i) => {
+      if (error) errors.set(work[i]!.plan, error);
+    });
+  }
+
+  /** Fragments rewritten must be on disk before the counters that vouch for them: one syncfs per brick written. */
+  private syncBricks(chunk: EntryPlan[]): void {
+    const written = new Set<number>();
+    for (const plan of chunk) {
+      for (const a of plan.actions) {
+        if (a.op === 'data') for (const m of [...a.sinks, ...a.cut]) written.add(this.bricksOf(plan)[m]!);
+      }
+    }
+    for (const position of written) {
+      const fd = openSync(this.shape.roots[position]!, 'r');
+      try {
+        native.syncFs(fd);
+      } finally {
+        closeSync(fd);
+      }
     }
   }
 
@@ -191,17 +251,22 @@ export class HealExecutor {
     this.session.moveAside(root, rel, step);
   }
 
-  private async apply(plan: EntryPlan, a: HealAction): Promise<void> {
+  /** Data and metadata: read and written in pieces, each journaled on its own. */
+  private async content(plan: EntryPlan, a: HealAction): Promise<void> {
+    if (a.op === 'data') return this.data(plan, a);
+    if (a.op === 'metadata') return this.metadata(plan, a);
+  }
+
+  /** Names, counters and index entries: small changes, prepared together in a journal batch. */
+  private immediate(plan: EntryPlan, a: HealAction): void {
     switch (a.op) {
       case 'create': return this.create(plan, a);
-      case 'data': return this.data(plan, a);
-      case 'metadata': return this.metadata(plan, a);
       case 'counters': return this.counters(plan, a);
       case 'index': {
         for (const m of a.members) removeIndexEntries(this.session, this.root(plan, m), [{ kind: 'xattrop', gfid: a.gfid }], this.step(plan, 'index'));
         return;
       }
-      case 'quarantine': return;
+      default: throw new Error(`${a.op} is not made in a batch`);
     }
   }
 

@@ -4,10 +4,12 @@
  * between), and written in place into the sinks' own inodes, so the .glusterfs hard link
  * stays valid. Each 4 KiB granule is written only where it differs: a zero granule over
  * old data becomes a hole, over a hole stays one, so a sparse file stays sparse. Every
- * block's writes are journaled in one synced commit before they are made.
+ * block's writes are journaled in one synced commit before they are made. The sinks are
+ * not synced here: the caller syncs the bricks once for many files, before the counters that
+ * say the fragments are whole.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { closeSync, fsyncSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { codecFor } from '../../ec/codec.ts';
 import { openForWrite, readRange } from '../../fs/ranges.ts';
 import { native } from '../../fs/native.ts';
@@ -49,8 +51,10 @@ export async function rewriteFragments(session: RepairSession, job: FragmentRewr
   try {
     for (const s of present) readers.push(await open(s.path, 'r'));
     for (const s of job.sinks) sinkFds.push(openForWrite(s.path));
-    const inputs = present.map(() => Buffer.alloc(BLOCK));
-    const outputs = job.sinks.map(() => Buffer.alloc(BLOCK));
+    // Sized to the fragment: most files are far smaller than a block. Every byte is read or computed before use.
+    const blockBytes = Math.min(BLOCK, job.fragmentBytes);
+    const inputs = present.map(() => Buffer.allocUnsafe(blockBytes));
+    const outputs = job.sinks.map(() => Buffer.allocUnsafe(blockBytes));
     for (let at = 0; at < job.fragmentBytes; at += BLOCK) {
       const length = Math.min(BLOCK, job.fragmentBytes - at);
       const views = inputs.map((b) => b.subarray(0, length));
@@ -69,7 +73,6 @@ export async function rewriteFragments(session: RepairSession, job: FragmentRewr
       onBytes?.(length * job.sinks.length);
     }
     for (const s of job.sinks) session.journal.truncate(s.path, job.fragmentBytes, job.step);
-    for (const fd of sinkFds) fsyncSync(fd);
     return outcome;
   } finally {
     for (const fd of sinkFds) closeSync(fd);
