@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../../core/fs/project.ts';
+import { shellWord } from '../../core/fs/names.ts';
 import { inspect } from '../../core/inspect/inspect.ts';
 import { extractBrickArchive, type ExtractedArchive } from '../../core/archive/brick-archive.ts';
 import { EXIT, GfsckError } from '../../core/errors.ts';
@@ -25,8 +26,6 @@ function extractExample(flags: InspectFlags): ExtractedArchive | null {
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new GfsckError('usage', `--keep ${flags.keep}: not empty (give a new or empty folder)`);
   return extractBrickArchive(EXAMPLE, dir);
 }
-
-const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
 /** What to run next on the kept example: the same bricks, each step a plain command line. */
 function printNextSteps(example: ExtractedArchive, out: (line: string) => void): void {
