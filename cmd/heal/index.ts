@@ -6,7 +6,8 @@ import { Command, Option } from 'commander';
 import { EXIT, GfsckError } from '../../core/errors.ts';
 import { escapeName } from '../../core/fs/names.ts';
 import { openHealPlan, type HealPlanRun } from '../../core/heal/heal.ts';
-import { describeAction, describeSet, sourcesAndSinks, type EntryPlan } from '../../core/heal/plan.ts';
+import { describeAction, sourcesAndSinks, type EntryPlan } from '../../core/heal/plan.ts';
+import { setVerdictJson, setVerdictLines } from '../../core/heal/set-verdict.ts';
 import type { EntryStatus } from '../../core/heal/verdict.ts';
 import { brickLabel } from '../../core/volume/copies.ts';
 import { Progress } from '../shared/progress.ts';
@@ -140,12 +141,8 @@ export function healCommand(): Command {
 
 function printText(run: HealPlanRun, shown: EntryPlan[], total: number, bricks: string[], flags: HealFlags, out: (l: string) => void): void {
   out(`gfsck heal: ${run.shape.roots.length} bricks, ${run.layoutText}`);
-  for (const s of run.summaries) out(describeSet(s, run.shape));
-  const todo = shown.filter((p) => p.actions.length > 0).length;
-  if (todo > 0) {
-    const layout = flags.volinfo ? ` --volinfo ${flags.volinfo}` : flags.layout ? ` --layout ${flags.layout}` : '';
-    out(`heal them with the volume stopped: gfsck heal --apply${flags.trustFragments ? ' --trust-fragments' : ''}${layout} ${bricks.join(' ')}`);
-  }
+  const how = { bricks, layout: { volinfo: flags.volinfo, layout: flags.layout }, trustFragments: flags.trustFragments };
+  for (const line of setVerdictLines(run.summaries, run.shape, how)) out(line);
   for (const status of SHOWN) {
     const group = shown.filter((p) => p.verdict.status === status);
     if (group.length === 0) continue;
@@ -182,9 +179,6 @@ function printJson(run: HealPlanRun, shown: EntryPlan[], total: number, out: (l:
   out(JSON.stringify({
     type: 'summary', layout: run.layoutText, entries: total, healthy: total - shown.length,
     heal: count('heal'), repairable: count('repairable'), unrecoverable: count('unrecoverable'), conflict: count('conflict'),
-    sets: run.summaries.map((s) => ({
-      set: s.set, bricks: s.bricks.map(brickLabel), complete: s.complete,
-      stale: Object.fromEntries(s.bricks.map((b, m) => [brickLabel(b), s.sinkCounts[m]!]).filter(([, n]) => (n as number) > 0)),
-    })),
+    sets: run.summaries.map((s) => setVerdictJson(s, run.shape)),
   }));
 }

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../../core/fs/project.ts';
+import { shellWord } from '../../core/fs/names.ts';
 import { inspect } from '../../core/inspect/inspect.ts';
 import { extractBrickArchive, type ExtractedArchive } from '../../core/archive/brick-archive.ts';
 import { EXIT, GfsckError } from '../../core/errors.ts';
@@ -10,6 +11,7 @@ import { Progress } from '../shared/progress.ts';
 import { onInterrupt, positiveInt } from '../shared/run.ts';
 import type { Catalog } from '../../core/index/catalog.ts';
 import { printJson, printText } from './report.ts';
+import { judgeSets, partialSets } from '../../core/heal/set-verdict.ts';
 
 /** The bundled example: a damaged 2+1 brick set written by real GlusterFS. */
 const EXAMPLE = join(projectRoot(), 'testdata', 'ec-2p1-broken-handles.tar.gz');
@@ -26,8 +28,6 @@ function extractExample(flags: InspectFlags): ExtractedArchive | null {
   return extractBrickArchive(EXAMPLE, dir);
 }
 
-const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
-
 /** What to run next on the kept example: the same bricks, each step a plain command line. */
 function printNextSteps(example: ExtractedArchive, out: (line: string) => void): void {
   const bricks = [...(example.volinfo ? ['--volinfo', example.volinfo] : []), ...example.bricks].map(shellWord).join(' ');
@@ -42,6 +42,16 @@ function printNextSteps(example: ExtractedArchive, out: (line: string) => void):
   out(`  gfsck inspect ${bricks}`);
 }
 
+const HELP = `
+The report opens with a verdict per set, the one 'gfsck heal --sources' gives: which bricks
+are stale, for how many entries, and the command that heals them. Then each finding once
+per entry, naming the bricks it was found on (#N: the brick's place in the volume, as in
+the brick table); --json lists one object per brick finding and the verdicts in its summary.
+A set is compared only when its bricks are given together: with fewer bricks than the
+set's size, the verdict says so ('1 of 6 bricks of set 0 given: the set was not compared').
+Exit: 0 no problems and every set given whole, 4 problems found (and left), or a set not
+given whole, 8 operational error, 16 usage error, 32 interrupted.`;
+
 export function inspectCommand(): Command {
   return new Command('inspect')
     .description('scan bricks, decode every xattr, check the .glusterfs tree and compare the bricks of each set')
@@ -54,6 +64,7 @@ export function inspectCommand(): Command {
     .option('--jobs <n>', 'directories read at once', positiveInt('--jobs'), 8)
     .option('--example', 'inspect the bundled example (a damaged 2+1 set made by real GlusterFS)')
     .option('--keep <dir>', 'with --example: extract its bricks into this new folder and keep them, to try the fixes on')
+    .addHelpText('after', HELP)
     .action(async (bricks: string[], flags: InspectFlags) => {
       const example = extractExample(flags);
       const removeExample = () => { if (flags.keep === undefined) example?.remove(); };
@@ -65,27 +76,35 @@ export function inspectCommand(): Command {
         removeExample();
         return flags.db ? `the catalog ${flags.db} keeps the scan so far: rerun with --resume` : undefined;
       });
+      // As given, so the heal command the report prints runs on the same bricks.
+      const how = { bricks: example ? example.bricks : bricks, layout: { layout: flags.layout, volinfo: example?.volinfo ?? flags.volinfo } };
       try {
         const result = await inspect({
-          bricks: example ? example.bricks : bricks,
+          bricks: how.bricks,
           db: flags.db ?? null,
           resume: Boolean(flags.resume),
-          layout: { layout: flags.layout, volinfo: example?.volinfo ?? flags.volinfo },
+          layout: how.layout,
           jobs: flags.jobs,
           onProgress: (p) => progress.update((s) => `brick ${p.brick}: ${p.phase}: ${p.entries} entries, ${p.handles} handles (${Math.round(p.entries / Math.max(s, 0.001))}/s)`),
           onPass: (title) => progress.update(() => title),
           onCatalog: (c) => { catalog = c; },
         });
-        progress.done();
         const out = (line: string) => process.stdout.write(`${line}\n`);
+        let uncompared: boolean;
         try {
-          if (flags.json) printJson(result, out);
-          else printText(result, out);
+          progress.update(() => 'judging each set as heal would');
+          const summaries = await judgeSets(result.catalog.db, result.shape);
+          progress.done();
+          if (flags.json) printJson(result, { summaries, how }, out);
+          else printText(result, { summaries, how }, out);
+          uncompared = partialSets(summaries).length > 0;
         } finally {
           result.catalog.close();
         }
         if (example && flags.keep !== undefined) printNextSteps(example, flags.json ? (line) => process.stderr.write(`${line}\n`) : out);
-        process.exitCode = result.counts.error + result.counts.warning > 0 ? EXIT.uncorrected : EXIT.clean;
+        else if (example && !flags.json) out(`\nThe example's bricks are removed at exit: gfsck inspect --example --keep DIR keeps them, to run the commands above on.`);
+        // A set not given whole was not (wholly) compared: clean is not something we can say of it.
+        process.exitCode = result.counts.error + result.counts.warning > 0 || uncompared ? EXIT.uncorrected : EXIT.clean;
       } finally {
         stopListening();
         progress.done();

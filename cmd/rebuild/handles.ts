@@ -86,8 +86,9 @@ export async function runHandles(bricks: string[], flags: HandleFlags): Promise<
   return done > 0 ? EXIT.corrected : EXIT.clean;
 }
 
-const describeAction = (a: PlannedAction) => `${a.brick}: ${a.code} ${a.subject}: ${a.text}`;
-const describeLeft = (l: LeftItem) => `${l.brick ?? '(set)'}: ${l.code} ${l.subject}: ${l.why}`;
+/** A brick by its label (#N, as every report names it), then its path. */
+const describeAction = (a: PlannedAction) => `${a.label} ${a.brick}: ${a.code} ${a.subject}: ${a.text}`;
+const describeLeft = (l: LeftItem) => `${l.label === null ? '(set)' : `${l.label} ${l.brick}`}: ${l.code} ${l.subject}: ${l.why}`;
 
 function textReporter(out: (line: string) => void, apply: boolean): (e: RepairEvent) => void {
   return (e) => {
@@ -108,7 +109,7 @@ function jsonReporter(out: (line: string) => void): (e: RepairEvent) => void {
       out(JSON.stringify({ type: e.kind, ...(e.kind === 'warning' ? { text: e.text } : e.kind === 'journal' ? { file: e.file } : { round: e.round }) }));
       return;
     }
-    const { brick, code, subject, text } = e.action;
-    out(JSON.stringify({ type: 'action', status: e.kind, brick, code, subject, action: text, ...(e.kind === 'failed' ? { error: e.error } : {}) }));
+    const { brick, label, code, subject, text } = e.action;
+    out(JSON.stringify({ type: 'action', status: e.kind, brick, label, code, subject, action: text, ...(e.kind === 'failed' ? { error: e.error } : {}) }));
   };
 }

@@ -39,16 +39,42 @@ export function* allFindings(catalog: Catalog): Generator<Finding> {
   }
 }
 
-export interface CodeGroup { code: ProblemCode; severity: Severity; count: number; examples: Finding[] }
+/** One entry's findings of one code: the same fact, found on one brick or several. */
+export interface EntryFindings { path: string | null; gfid: string | null; findings: Finding[] }
+
+export interface CodeGroup {
+  code: ProblemCode;
+  severity: Severity;
+  /** Distinct entries (gfid and path) with this finding. */
+  entries: number;
+  /** Findings, one per brick it was found on (or one for the set). */
+  findings: number;
+  /** The first entries found, each with all its findings, in brick order. */
+  examples: EntryFindings[];
+}
 
 const SEVERITY_ORDER = `CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END`;
 
-/** Findings grouped by code, most severe first, with the first few examples of each. */
+/** Findings grouped by code, most severe first, and within a code by entry, with the first few entries. */
 export function findingsByCode(catalog: Catalog, examples: number): CodeGroup[] {
-  const groups = catalog.db.prepare(`SELECT code, severity, COUNT(*) AS count, MIN(id) AS first FROM findings
-    GROUP BY code ORDER BY ${SEVERITY_ORDER}, first`).all() as Array<{ code: ProblemCode; severity: Severity; count: number }>;
-  const sample = catalog.db.prepare(`${SELECT} WHERE f.code = ? ORDER BY f.id LIMIT ?`);
-  return groups.map((g) => ({ ...g, examples: (sample.all(g.code, examples) as FindingRow[]).map(toFinding) }));
+  const groups = catalog.db.prepare(`SELECT code, severity, COUNT(*) AS entries, SUM(n) AS findings, MIN(first) AS first
+    FROM (SELECT code, severity, COUNT(*) AS n, MIN(id) AS first FROM findings GROUP BY code, severity, gfid, path)
+    GROUP BY code ORDER BY ${SEVERITY_ORDER}, first`).all() as Array<Omit<CodeGroup, 'examples'>>;
+  const firstEntries = catalog.db.prepare(`SELECT '[' || group_concat(id) || ']' FROM findings WHERE code = ?
+    GROUP BY gfid, path ORDER BY MIN(id) LIMIT ?`).pluck();
+  const ofEntry = catalog.db.prepare(`${SELECT} WHERE f.id IN (SELECT value FROM json_each(?)) ORDER BY b.position, f.id`);
+  return groups.map(({ code, severity, entries, findings }) => ({
+    code, severity, entries, findings,
+    examples: (firstEntries.all(code, examples) as string[]).map((ids) => {
+      const found = (ofEntry.all(ids) as FindingRow[]).map(toFinding);
+      return { path: found[0]!.path, gfid: found[0]!.gfid, findings: found };
+    }),
+  }));
+}
+
+/** How many distinct entries (gfid and path) have any finding. */
+export function entriesWithFindings(catalog: Catalog): number {
+  return catalog.db.prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM findings GROUP BY gfid, path)`).pluck().get() as number;
 }
 
 export interface BrickSummary {

@@ -77,3 +77,6 @@ export function parentPath(path: Buffer): Buffer {
   const i = path.lastIndexOf(SLASH);
   return i <= 0 ? Buffer.from('/') : path.subarray(0, i);
 }
+
+/** A word as a POSIX shell reads it back: plain when it is safe, else single-quoted. */
+export const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);

@@ -5,7 +5,7 @@
  */
 import { Catalog } from '../index/catalog.ts';
 import { requireRoot, scanVolume, validateBricks } from '../inspect/inspect.ts';
-import type { LayoutSource } from '../volume/resolve.ts';
+import { layoutOrigin, type LayoutSource } from '../volume/resolve.ts';
 import type { ScanProgress } from '../brick/scan.ts';
 import type { VolumeShape } from '../volume/copies.ts';
 import { describeLayout } from '../volume/layout.ts';
@@ -48,7 +48,7 @@ export async function openHealPlan(opts: HealOptions): Promise<HealPlanRun> {
     const verifier = opts.verifyData ? new DataVerifier(shape, opts.verifyData) : undefined;
     return {
       shape, catalog, summaries,
-      layoutText: `${describeLayout(layout)} (layout ${layout.source === 'inferred' ? 'inferred from the bricks' : `from ${layout.source}`})`,
+      layoutText: `${describeLayout(layout)} (${layoutOrigin(layout, opts.layout)})`,
       entries: () => planHeal(catalog.db, shape, { trustFragments: opts.trustFragments, verifier }, summaries),
       close: async () => {
         await verifier?.close();

@@ -12,7 +12,7 @@ import type { EntryType } from '../brick/entry.ts';
 import { CatalogSource } from '../recover/sources.ts';
 import type { Db } from '../index/catalog.ts';
 import { brickLabel, setOf, type BrickCopy, type VolumeShape } from '../volume/copies.ts';
-import { dataFragments } from '../volume/layout.ts';
+import { dataFragments, isCompared, type VolumeLayout } from '../volume/layout.ts';
 import { EC_HEAL_BIT } from '../xattr/decode.ts';
 import { chooseEcData, type EcDataChoice } from './ec-data.ts';
 import type { MetadataPart } from './metadata.ts';
@@ -43,11 +43,16 @@ export interface EntryPlan {
 
 export interface SetSummary {
   set: number;
+  /** Volume positions of the set's given bricks. */
   bricks: number[];
-  /** Given bricks of the set, and whether it is whole. */
+  /** All the set's bricks were given. */
   complete: boolean;
+  /** Its given bricks were compared with each other (isCompared). */
+  compared: boolean;
   /** Entries each member is a sink for (by member). */
   sinkCounts: number[];
+  /** Entries to heal that `heal --apply` changes. */
+  toApply: number;
   statuses: Record<EntryStatus, number>;
 }
 
@@ -77,10 +82,11 @@ export async function* planHeal(db: Db, shape: VolumeShape, opts: PlanOptions, s
   }
 }
 
-function newSummary(shape: VolumeShape, set: number): SetSummary {
+/** A set's summary before any entry is counted. */
+export function newSummary(shape: VolumeShape, set: number): SetSummary {
   const bricks = shape.sets[set]!.bricks;
   return {
-    set, bricks, complete: bricks.length === shape.layout.setSize, sinkCounts: bricks.map(() => 0),
+    set, bricks, complete: bricks.length === shape.layout.setSize, compared: isCompared(shape.sets[set]!), sinkCounts: bricks.map(() => 0), toApply: 0,
     statuses: { healthy: 0, heal: 0, repairable: 0, unrecoverable: 0, conflict: 0 },
   };
 }
@@ -128,9 +134,10 @@ class SetWalker {
     if (this.opts.verifier) await this.opts.verifier.verify(verdict);
     if (name.kind === 'present' && name.group.type === 'dir') this.remember(path, name.group.copies);
     const plan = this.actions(verdict);
-    for (const a of plan.actions) {
-      if (a.op === 'quarantine' && a.type === 'dir') this.movedDirs.add(`${a.member}:${path.toString('latin1')}`);
-    }
+    // Heal moves a stale directory aside (gfsck) or removes it (GlusterFS's own heal, which
+    // heals the sets gfsck does not) with everything below it, whether or not gfsck acts.
+    const stale = name.kind === 'conflict' ? [] : name.stale;
+    for (const g of stale) for (const c of g.copies) if (c.type === 'dir') this.movedDirs.add(`${c.member}:${path.toString('latin1')}`);
     this.count(plan);
     return plan;
   }
@@ -152,9 +159,8 @@ class SetWalker {
     const actions: HealAction[] = [];
     const name = v.name;
     if (v.status === 'conflict') return { verdict: v, actions, left: v.reasons.filter((r) => r.includes('conflict')).join('; ') };
-    if (this.view.layout.kind !== 'disperse') {
-      return { verdict: v, actions, left: v.status === 'healthy' ? null : `gfsck heal --apply does not heal ${this.view.layout.kind} sets yet` };
-    }
+    const unhealed = notHealedByApply(this.view.layout);
+    if (unhealed) return { verdict: v, actions, left: v.status === 'healthy' ? null : unhealed };
     if (v.status === 'unrecoverable') return { verdict: v, actions, left: v.reasons.find((r) => r.includes('fewer than K')) ?? v.reasons.join('; ') };
     const participants = this.view.participants;
     if (participants.length <= this.k && v.status !== 'healthy') {
@@ -218,6 +224,7 @@ class SetWalker {
 
   private count(plan: EntryPlan): void {
     this.summary.statuses[plan.verdict.status]++;
+    if (plan.verdict.status !== 'healthy' && plan.actions.length > 0) this.summary.toApply++;
     for (const m of sinksOf(plan)) this.summary.sinkCounts[m]!++;
   }
 }
@@ -232,19 +239,25 @@ function metaVersionOf(c: BrickCopy): bigint {
   return versionOf(c).meta;
 }
 
-/** One line per set: which bricks are stale and for how many entries. */
-export function describeSet(s: SetSummary, shape: VolumeShape): string {
-  const stale = s.bricks.map((b, m) => ({ b, n: s.sinkCounts[m]! })).filter((x) => x.n > 0);
-  const head = `set ${s.set} (${s.bricks.map(brickLabel).join(',')})`;
-  const partial = s.complete ? '' : `; only ${s.bricks.length} of ${shape.layout.setSize} bricks given: dirty counters and index entries stay`;
-  if (stale.length === 0) return `${head}: no brick needs healing${partial}`;
-  return `${head}: ${stale.map((x) => `${brickLabel(x.b)} stale for ${x.n} entr${x.n === 1 ? 'y' : 'ies'}`).join(', ')}${partial}`;
+
+/** Why `heal --apply` leaves sets of this layout alone, or null when it heals them. */
+export function notHealedByApply(layout: VolumeLayout): string | null {
+  return layout.kind === 'disperse' ? null : `gfsck heal --apply does not heal ${layout.kind} sets yet`;
 }
 
-
-/** Members an entry's heal rewrites: names made or moved aside, data, metadata, directory entries. */
+/**
+ * Members an entry's heal rewrites: names made or moved aside, data, metadata, directory
+ * entries; and what the verdict alone names where no action is planned (AFR directions,
+ * names missing or stale), so a set --apply does not heal still shows its stale bricks.
+ */
 function sinksOf(p: EntryPlan): Set<number> {
-  const touched = new Set<number>(p.verdict.ecDir?.sinks ?? []);
+  const v = p.verdict;
+  const touched = new Set<number>(v.ecDir?.sinks ?? []);
+  if (v.afr) for (const d of [v.afr.data, v.afr.metadata, v.afr.entry]) for (const s of d.sinks) touched.add(s);
+  if (v.name.kind !== 'conflict') {
+    for (const g of v.name.stale) for (const c of g.copies) touched.add(c.member);
+    if (v.name.kind === 'present') for (const m of v.name.missing) touched.add(m);
+  }
   for (const a of p.actions) {
     if (a.op === 'quarantine' || a.op === 'create') touched.add(a.member);
     if (a.op === 'data' || a.op === 'metadata') for (const s of a.sinks) touched.add(s);

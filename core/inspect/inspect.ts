@@ -9,6 +9,7 @@ import { scanBrick, type ScanProgress } from '../brick/scan.ts';
 import { GfsckError } from '../errors.ts';
 import { getXattr } from '../fs/xattr.ts';
 import { brickSets, describeLayout, type BrickSet, type VolumeLayout } from '../volume/layout.ts';
+import type { VolumeShape } from '../volume/copies.ts';
 import { preflightLayout, resolveLayout, type LayoutSource } from '../volume/resolve.ts';
 import { CheckContext, type Pass } from '../check/context.ts';
 import { PASSES, type PassName, type Severity } from '../check/problems.ts';
@@ -42,6 +43,8 @@ export interface Inspection {
   catalog: Catalog;
   layout: VolumeLayout;
   sets: BrickSet[];
+  /** The bricks as the heal verdict sees them (core/heal/set-verdict.ts judges each set on it). */
+  shape: VolumeShape;
   counts: Record<Severity, number>;
 }
 
@@ -119,7 +122,7 @@ export async function inspect(opts: InspectOptions): Promise<Inspection> {
       opts.onPass?.(pass.title);
       catalog.db.transaction(() => PASS_IMPL[pass.name](ctx))();
     }
-    return { catalog, layout, sets, counts: severityCounts(catalog) };
+    return { catalog, layout, sets, shape: { layout, sets, roots: roots.map((r) => Buffer.from(r)) }, counts: severityCounts(catalog) };
   } catch (e) {
     catalog.close();
     throw e;

@@ -31,6 +31,7 @@ import { parseXattrJson } from '../index/xattr-column.ts';
 import type { BrickRow, Db } from '../index/catalog.ts';
 import { HANDLE_INODE_INDEX, handleBucketSql } from '../index/schema.ts';
 import type { BrickSet } from '../volume/layout.ts';
+import { brickLabel } from '../volume/copies.ts';
 import type { EntryType } from '../brick/entry.ts';
 import type { ProblemCode } from '../check/problems.ts';
 import type { RepairSession } from './session.ts';
@@ -43,6 +44,8 @@ export interface ApplyContext {
 
 export interface PlannedAction {
   brick: string;
+  /** The brick as every report names it (#N). */
+  label: string;
   /** The finding this answers. */
   code: ProblemCode;
   /** Escaped volume path, or the gfid when no name is involved. */
@@ -54,6 +57,7 @@ export interface PlannedAction {
 
 export interface LeftItem {
   brick: string | null;
+  label: string | null;
   code: ProblemCode;
   subject: string;
   why: string;
@@ -163,12 +167,12 @@ class HandlePlanner {
   }
 
   private leave(brick: BrickRow | null, code: ProblemCode, subject: string, why: string, key?: string): void {
-    this.left.push({ brick: brick ? this.root(brick) : null, code, subject, why });
+    this.left.push({ brick: brick ? this.root(brick) : null, label: brick ? brickLabel(brick.position) : null, code, subject, why });
     if (key) this.answered.add(key);
   }
 
   private act(list: PlannedAction[], brick: BrickRow, code: ProblemCode, subject: string, text: string, run: (ctx: ApplyContext) => void, key?: string): void {
-    list.push({ brick: this.root(brick), code, subject, text, run });
+    list.push({ brick: this.root(brick), label: brickLabel(brick.position), code, subject, text, run });
     if (key) this.answered.add(key);
   }
 
@@ -291,7 +295,7 @@ class HandlePlanner {
     this.settledTo.set(`${brick.id}:${gfid}`, [...(this.settledTo.get(`${brick.id}:${gfid}`) ?? []), entry]);
     if (already === gfid) return; // a hard link of an inode already given this gfid: one write serves all its names
     this.settledInodes.set(inodeKey, gfid);
-    const agreeing = holders.map((h) => escapeName(this.byId.get(h.brick_id)!.root)).join(', ');
+    const agreeing = holders.map((h) => brickLabel(this.byId.get(h.brick_id)!.position)).join(',');
     const abs = this.abs(brick, entry.path);
     const text = `set trusted.gfid of ${subject} to ${gfid} (was ${entry.gfid ?? 'missing'}; ${agreeing} agree)`;
     this.act(this.actions.gfids, brick, code, subject, text, ({ session }) => {

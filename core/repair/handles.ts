@@ -76,7 +76,7 @@ export async function repairHandles(opts: HandleRepairOptions): Promise<HandleRe
       }
       if (plan.actions.length === 0 || round > MAX_ROUNDS) {
         const unfinished = plan.actions.map((a): LeftItem => ({
-          brick: a.brick, code: a.code, subject: a.subject, why: `still needed after ${MAX_ROUNDS} rounds of repair: ${a.text}`,
+          brick: a.brick, label: a.label, code: a.code, subject: a.subject, why: `still needed after ${MAX_ROUNDS} rounds of repair: ${a.text}`,
         }));
         session?.end('complete');
         return { ...result, left: [...plan.left, ...unfinished], journal: session?.journal.file ?? null };

@@ -21,6 +21,9 @@ export interface VolumeLayout {
 
 export interface BrickSet { index: number; bricks: number[] }
 
+/** Bricks of a set are compared with each other only when at least two of them are given. */
+export const isCompared = (set: BrickSet): boolean => set.bricks.length > 1;
+
 export function dataFragments(layout: VolumeLayout): number {
   return layout.setSize - layout.redundancy;
 }

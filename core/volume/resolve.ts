@@ -12,6 +12,15 @@ import { brickSets, describeLayout, parseLayoutOption, readVolinfo, type VolumeL
 
 export interface LayoutSource { volinfo?: string; layout?: string }
 
+/** Where a settled layout came from, as a report's header says it. */
+export function layoutOrigin(layout: VolumeLayout, given: LayoutSource): string {
+  switch (layout.source) {
+    case 'inferred': return 'layout inferred from the bricks';
+    case 'option': return `layout from --layout ${given.layout}`;
+    case 'volinfo': return `layout from volinfo ${given.volinfo}`;
+  }
+}
+
 interface Observed {
   /** Distinct EC configs (k+r), the most frequent first. */
   ecConfigs: string[];

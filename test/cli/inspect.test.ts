@@ -17,8 +17,8 @@ test.after(() => rmSync(root, { recursive: true, force: true }));
 test('a clean set exits 0 and says so', () => {
   const r = gfsck(['inspect', ...v.bricks]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /disperse 2\+1 .*layout from inferred/);
-  assert.match(r.stdout, /No problems found/);
+  assert.match(r.stdout, /^Volume: disperse 2\+1, layout inferred from the bricks; 3 bricks in 1 set\.\n/);
+  assert.match(r.stdout, /\nNo problems found\.\n$/);
 });
 
 test('--json gives one object per finding and a closing summary; damage exits 4', () => {

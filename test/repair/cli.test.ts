@@ -37,7 +37,7 @@ test('text output: one line per repair, then the summary with the undo command; 
   const dry = gfsck(['rebuild', '--handles', ...v.bricks]);
   assert.equal(dry.status, 4);
   assert.deepEqual(dry.stdout.trimEnd().split('\n'), [
-    `would ${v.bricks[1]}: HANDLE_MISSING /f: link ${handleRelPath(v.gfidOf('/f'))} to /f`,
+    `would #1 ${v.bricks[1]}: HANDLE_MISSING /f: link ${handleRelPath(v.gfidOf('/f'))} to /f`,
     '',
     '1 repair(s) to make, 0 problem(s) they leave: nothing was changed; --apply makes them',
   ]);
@@ -46,7 +46,7 @@ test('text output: one line per repair, then the summary with the undo command; 
   assert.equal(applied.status, 1, applied.stderr);
   assert.deepEqual(applied.stdout.trimEnd().split('\n'), [
     `journal: ${journal}`,
-    `done ${v.bricks[1]}: HANDLE_MISSING /f: link ${handleRelPath(v.gfidOf('/f'))} to /f`,
+    `done #1 ${v.bricks[1]}: HANDLE_MISSING /f: link ${handleRelPath(v.gfidOf('/f'))} to /f`,
     '',
     '1 repair(s) made, 0 failed, 0 problem(s) left',
     `undo journal: ${journal} (gfsck rebuild --undo ${journal})`,

@@ -63,7 +63,7 @@ test('the dry run lists one line per repair, exactly the right ones, exits 4 and
   const g = (p: string) => v.gfidOf(p);
   const b = (brick: string | undefined) => `b${bricks.indexOf(brick!)}`;
   const expected: Array<[string, string, string, RegExp]> = [
-    ['GFID_MISSING', 'b0', '/d1/f8', new RegExp(`^set trusted\\.gfid of /d1/f8 to ${g('/d1/f8')} \\(was missing; .* agree\\)$`)],
+    ['GFID_MISSING', 'b0', '/d1/f8', new RegExp(`^set trusted\\.gfid of /d1/f8 to ${g('/d1/f8')} \\(was missing; #1,#2 agree\\)$`)],
     ['SET_GFID_MISMATCH', 'b0', '/d1/f5', new RegExp(`^set trusted\\.gfid of /d1/f5 to ${g('/d1/f5')} \\(was ${MADE_UP}; `)],
     ['SET_GFID_MISMATCH', 'b0', '/d5', new RegExp(`^set trusted\\.gfid of /d5 to ${g('/d5')} \\(was ${g('/d6')}; `)],
     ['ROOT_HANDLE_BAD', 'b1', '/', /^move aside \.glusterfs\/00\/00\/0{8}-0{4}-0{4}-0{4}-0{11}1 \(a directory\) and symlink .* -> \.\.\/\.\.\/\.\. \(the root handle\)$/],

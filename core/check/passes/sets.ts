@@ -5,7 +5,7 @@
  */
 import { baseName } from '../../fs/names.ts';
 import { dhtHash } from '../../dht/hash.ts';
-import type { BrickSet } from '../../volume/layout.ts';
+import { isCompared, type BrickSet } from '../../volume/layout.ts';
 import type { CheckContext } from '../context.ts';
 import { isLinkto, type EntryRow } from '../rows.ts';
 import { parseXattrJson } from '../../index/xattr-column.ts';
@@ -18,7 +18,7 @@ import { parentPath } from '../../fs/names.ts';
 const PAGE = 2000;
 
 export function checkSets(ctx: CheckContext): void {
-  for (const set of ctx.sets) if (set.bricks.length > 1) compareSet(ctx, set);
+  for (const set of ctx.sets) if (isCompared(set)) compareSet(ctx, set);
   if (ctx.sets.length > 1) checkPlacement(ctx);
 }
 
