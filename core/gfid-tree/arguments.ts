@@ -30,7 +30,7 @@ export function explainMissingBricks(args: string[]): void {
   if (args.length > 1) validateBricks([args[0]!]);
 }
 
-/** An ID as typed: a gfid form or a volume path, names with the \\xNN escapes gfsck prints. */
+/** An ID as typed: a gfid form or a volume path, names with the \xNN escapes gfsck prints. */
 export function idQuery(arg: string): Query {
   const query = parseQuery(unescapeName(arg));
   if (!query) throw new GfsckError('usage', `${arg}: neither a brick directory, a gfid nor a volume path (bricks come first, then IDs)`);
