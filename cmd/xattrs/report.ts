@@ -7,7 +7,6 @@ import { decodedToJson } from '../../core/xattr/decode.ts';
 import { describeXattr } from '../../core/xattr/describe.ts';
 import { table } from '../shared/table.ts';
 
-// The marker column is one character wide even when nothing differs, so rows line up the same way.
 const DIFFERS = '*';
 /** xattr names are bytes (latin1 strings): printed escaped, like every name. */
 const nameText = (name: string) => escapeName(Buffer.from(name, 'latin1'));
@@ -35,6 +34,7 @@ function printEntry(entry: EntryAudit, out: (line: string) => void): void {
   const asked = escapeName(entry.id) === shown ? '' : ` (${escapeName(entry.id)})`;
   out(`${shown}${asked}  gfid ${entry.gfid ?? 'none'}  ${entry.set ? `set ${entry.set.index}` : 'all given bricks'}`);
   const rows = [entryRow(entry), ...entry.names.flatMap((name) => xattrRows(entry, name))];
+  // The marker column's header is a space: one character wide even when nothing differs.
   out(table([' ', 'xattr', ...entry.bricks.map((b) => brickLabel(b.brick))], rows).split('\n').map((l) => `  ${l}`).join('\n'));
   const problems = [
     entry.differs.length > 0 ? `differs: ${entry.differs.map(nameText).join(', ')}` : '',
