@@ -4,6 +4,7 @@ import { inspectCommand } from './inspect/index.ts';
 import { gfidCommand } from './gfid/index.ts';
 import { rebuildCommand } from './rebuild/index.ts';
 import { healCommand } from './heal/index.ts';
+import { xattrsCommand } from './xattrs/index.ts';
 import { diagnoseCommand } from './diagnose/index.ts';
 import { fail, handleInterrupts } from './shared/run.ts';
 
@@ -14,6 +15,7 @@ const program = new Command('gfsck')
   .addCommand(gfidCommand())
   .addCommand(rebuildCommand())
   .addCommand(healCommand())
+  .addCommand(xattrsCommand())
   .addCommand(diagnoseCommand(), { hidden: true });
 
 // Commander's own errors become one `gfsck: ...` line and exit 16 (see fail()).

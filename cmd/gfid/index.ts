@@ -7,9 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Catalog } from '../../core/index/catalog.ts';
 import { requireRoot, validateBricks } from '../../core/inspect/inspect.ts';
 import { EXIT, GfsckError } from '../../core/errors.ts';
-import { escapeName, unescapeName } from '../../core/fs/names.ts';
+import { escapeName } from '../../core/fs/names.ts';
 import { catalogResolver, liveResolver, type GfidResolution, type PathResolution, type Resolver } from '../../core/gfid-tree/resolve.ts';
-import { QueryResolver, parseHealInfo, parseQuery, type Answer, type HealInfoBlock, type Query } from '../../core/gfid-tree/query.ts';
+import { explainMissingBricks, idQuery, splitBricksAndIds } from '../../core/gfid-tree/arguments.ts';
+import { QueryResolver, parseHealInfo, type Answer, type HealInfoBlock, type Query } from '../../core/gfid-tree/query.ts';
 
 interface GfidFlags { db?: string; json?: boolean }
 
@@ -37,30 +38,15 @@ export function gfidCommand(): Command {
     });
 }
 
-/** A brick is a host directory that passes the same test as everywhere else; gfid forms never are. */
-function isBrickDir(arg: string): boolean {
-  const query = parseQuery(Buffer.from(arg));
-  if (arg === '-' || (query !== null && query.kind !== 'path')) return false;
-  try {
-    validateBricks([arg]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function splitArguments(args: string[]): { bricks: string[]; queries: Array<Query | 'stdin'> } {
-  let n = 0;
-  while (n < args.length && isBrickDir(args[n]!)) n++;
-  const queries = args.slice(n).map((arg): Query | 'stdin' => {
+  const { bricks, ids } = splitBricksAndIds(args);
+  const queries = ids.map((arg): Query | 'stdin' => {
     if (arg === '-') return 'stdin';
-    const query = parseQuery(unescapeName(arg));
-    if (!query) throw new GfsckError('usage', `${arg}: neither a brick directory, a gfid nor a volume path (bricks come first, then IDs)`);
-    return query;
+    return idQuery(arg);
   });
   if (queries.length === 0) throw new GfsckError('usage', 'no ID given: give a gfid, a volume path or - after the bricks');
   if (queries.filter((q) => q === 'stdin').length > 1) throw new GfsckError('usage', '- (heal info on stdin) can be given once');
-  return { bricks: args.slice(0, n), queries };
+  return { bricks, queries };
 }
 
 function openResolver(bricks: string[], db: string | undefined): Resolver {
@@ -75,8 +61,7 @@ function openResolver(bricks: string[], db: string | undefined): Resolver {
 
 function runGfid(args: string[], flags: GfidFlags): number {
   const { bricks, queries } = splitArguments(args);
-  // Bricks come first: a first argument that is not one says why (operational, as inspect does).
-  if (bricks.length === 0 && flags.db === undefined && args.length > 1) validateBricks([args[0]!]);
+  if (bricks.length === 0 && flags.db === undefined) explainMissingBricks(args);
   const resolver = openResolver(bricks, flags.db);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const unresolved: string[] = [];

@@ -1,7 +1,7 @@
 /** One inode on a brick as the catalog records it: stat, decoded xattrs, derived EC/DHT fields. */
 import { constants, type BigIntStats } from 'node:fs';
 import type { StattedEntry } from '../fs/dirscan.ts';
-import { decodeXattr } from '../xattr/decode.ts';
+import { decodeXattr, ecShape } from '../xattr/decode.ts';
 import type { RawXattrs } from '../fs/native.ts';
 import { xattrColumn } from '../index/xattr-column.ts';
 
@@ -78,7 +78,7 @@ export function summarizeXattrs(raw: RawXattrs): XattrSummary {
     const d = decodeXattr(name, value);
     switch (d.kind) {
       case 'gfid': s.gfid = d.gfid; break;
-      case 'ec-config': s.ecConfig = `${d.config.bricks - d.config.redundancy}+${d.config.redundancy}`; break;
+      case 'ec-config': s.ecConfig = ecShape(d.config); break;
       case 'ec-size': s.ecSize = d.size; break;
       case 'ec-version': s.ecVersionData = d.data; s.ecVersionMeta = d.metadata; s.ecHealing = d.healing; break;
       case 'ec-dirty': s.ecDirtyData = d.data; s.ecDirtyMeta = d.metadata; break;

@@ -8,6 +8,7 @@
 import type { Catalog } from '../index/catalog.ts';
 import { GfsckError } from '../errors.ts';
 import { parseXattrJson } from '../index/xattr-column.ts';
+import { ecShape, type Decoded } from '../xattr/decode.ts';
 import { brickSets, describeLayout, parseLayoutOption, readVolinfo, type VolumeLayout } from './layout.ts';
 
 export interface LayoutSource { volinfo?: string; layout?: string }
@@ -31,28 +32,55 @@ interface Observed {
   partialRootRange: boolean;
 }
 
+/** The EC configs seen, with how many entries carry each: the most frequent first, and the majority unless tied. */
+function tallyEcConfigs(counts: Array<{ config: string; n: number }>): Pick<Observed, 'ecConfigs' | 'ecMajority'> {
+  const sorted = [...counts].sort((a, b) => b.n - a.n);
+  const tie = sorted.length > 1 && sorted[0]!.n === sorted[1]!.n;
+  return { ecConfigs: sorted.map((c) => c.config), ecMajority: tie ? null : sorted[0]?.config ?? null };
+}
+
+const AFR_KEY = /^trusted\.afr\.(.+)-client-\d+$/;
+/** The volume a DHT linkto value names (`VOL-disperse-0`), or undefined. */
+const linktoVolume = (subvolume: string): string | undefined => /^(.+)-(?:client|disperse|replicate)-\d+$/.exec(subvolume)?.[1];
+const isFullRange = (d: Record<string, unknown>) => d.start === 0 && d.stop === 0xffffffff;
+
 function observe(catalog: Catalog): Observed {
   const db = catalog.db;
   // One pass over every entry for all three; the AFR key names only if some entry has one.
   const seen = db.prepare(`SELECT DISTINCT ec_config, linkto, xattrs LIKE '%"trusted.afr.%' AS afr FROM entries`)
     .all() as Array<{ ec_config: string | null; linkto: string | null; afr: number }>;
   const distinct = (values: Array<string | null>) => [...new Set(values.filter((v): v is string => v !== null))];
-  const configCounts = distinct(seen.map((r) => r.ec_config)).length < 2 ? [] : db.prepare(`SELECT ec_config AS config, COUNT(*) AS n
+  const configs = distinct(seen.map((r) => r.ec_config));
+  const configCounts = configs.length < 2 ? configs.map((config) => ({ config, n: 1 })) : db.prepare(`SELECT ec_config AS config, COUNT(*) AS n
     FROM entries WHERE ec_config IS NOT NULL GROUP BY ec_config ORDER BY n DESC`).all() as Array<{ config: string; n: number }>;
-  const ecConfigs = configCounts.length > 0 ? configCounts.map((c) => c.config) : distinct(seen.map((r) => r.ec_config));
-  const tie = configCounts.length > 1 && configCounts[0]!.n === configCounts[1]!.n;
-  const ecMajority = tie ? null : ecConfigs[0] ?? null;
   const afrKeys = seen.some((r) => r.afr) ? db.prepare(`SELECT DISTINCT key FROM entries, json_each(entries.xattrs)
     WHERE entries.xattrs LIKE '%"trusted.afr.%' AND key LIKE 'trusted.afr.%'`).pluck().all() as string[] : [];
-  const afrVolumes = [...new Set(afrKeys.map((k) => /^trusted\.afr\.(.+)-client-\d+$/.exec(k)?.[1]).filter((v): v is string => !!v))];
-  const linktos = distinct(seen.map((r) => r.linkto));
-  const linktoVolumes = [...new Set(linktos.map((l) => /^(.+)-(?:client|disperse|replicate)-\d+$/.exec(l)?.[1]).filter((v): v is string => !!v))];
+  const afrVolumes = [...new Set(afrKeys.map((k) => AFR_KEY.exec(k)?.[1]).filter((v): v is string => !!v))];
+  const linktoVolumes = [...new Set(distinct(seen.map((r) => r.linkto)).map(linktoVolume).filter((v): v is string => !!v))];
   const roots = db.prepare(`SELECT xattrs FROM entries WHERE path = x'2f'`).pluck().all() as string[];
   const partialRootRange = roots.some((json) => {
     const d = parseXattrJson(json)['trusted.glusterfs.dht'];
-    return d?.kind === 'dht-layout' && !(d.start === 0 && d.stop === 0xffffffff);
+    return d?.kind === 'dht-layout' && !isFullRange(d);
   });
-  return { ecConfigs, ecMajority, afrVolumes, linktoVolumes, partialRootRange };
+  return { ...tallyEcConfigs(configCounts), afrVolumes, linktoVolumes, partialRootRange };
+}
+
+/** The same observations from a few entries read straight from the bricks, and the brick roots. */
+function observeDecoded(entries: Decoded[][], roots: Decoded[][]): Observed {
+  const configs = new Map<string, number>();
+  const afrVolumes = new Set<string>();
+  const linktoVolumes = new Set<string>();
+  for (const d of [...entries, ...roots].flat()) {
+    if (d.kind === 'ec-config') configs.set(ecShape(d.config), (configs.get(ecShape(d.config)) ?? 0) + 1);
+    if (d.kind === 'afr-pending') afrVolumes.add(d.volume);
+    const volume = d.kind === 'dht-linkto' ? linktoVolume(d.subvolume) : undefined;
+    if (volume) linktoVolumes.add(volume);
+  }
+  return {
+    ...tallyEcConfigs([...configs].map(([config, n]) => ({ config, n }))),
+    afrVolumes: [...afrVolumes], linktoVolumes: [...linktoVolumes],
+    partialRootRange: roots.flat().some((d) => d.kind === 'dht-layout' && !isFullRange(d)),
+  };
 }
 
 /**
@@ -83,26 +111,44 @@ function declaredLayout(source: LayoutSource, brickCount: number): VolumeLayout 
 
 export function resolveLayout(catalog: Catalog, source: LayoutSource, brickCount: number): VolumeLayout {
   const seen = observe(catalog);
-  const layout = declaredLayout(source, brickCount) ?? infer(seen, brickCount);
+  const layout = declaredLayout(source, brickCount) ?? inferred(infer(seen, brickCount));
   checkAgainstBricks(layout, seen);
   return { ...layout, volumeName: layout.volumeName ?? seen.afrVolumes[0] ?? seen.linktoVolumes[0] ?? null };
 }
 
-function infer(seen: Observed, brickCount: number): VolumeLayout {
+/**
+ * The layout for a few entries read without a scan (gfsck xattrs): --volinfo/--layout as
+ * given, else inferred as above from those entries and the brick roots. A given layout is
+ * not held against so few entries: their odd values are what the audit is there to show.
+ */
+export function layoutOfEntries(entries: Decoded[][], roots: Decoded[][], source: LayoutSource, brickCount: number): Inference {
+  const given = declaredLayout(source, brickCount);
+  return given ? { layout: given } : infer(observeDecoded(entries, roots), brickCount);
+}
+
+/** A layout, or why the bricks cannot tell one. */
+export type Inference = { layout: VolumeLayout } | { why: string };
+
+function inferred(inference: Inference): VolumeLayout {
+  if ('why' in inference) throw new GfsckError('usage', inference.why);
+  return inference.layout;
+}
+
+function infer(seen: Observed, brickCount: number): Inference {
   const base = { volumeName: null, shardBlockSize: null, source: 'inferred' as const, arbiter: false };
   if (seen.ecMajority) {
     const [k, r] = seen.ecMajority.split('+').map(Number) as [number, number];
-    return { ...base, kind: 'disperse', setSize: k + r, redundancy: r };
+    return { layout: { ...base, kind: 'disperse', setSize: k + r, redundancy: r } };
   }
   if (seen.ecConfigs.length > 1) {
-    throw new GfsckError('usage', `as many files carry trusted.ec.config ${seen.ecConfigs[0]} as ${seen.ecConfigs[1]}: give --layout or --volinfo`);
+    return { why: `as many files carry trusted.ec.config ${seen.ecConfigs[0]} as ${seen.ecConfigs[1]}: give --layout or --volinfo` };
   }
   if (seen.afrVolumes.length > 0) {
     // AFR keys do not tell how many sets there are: assume one replica set of all bricks.
-    return { ...base, kind: 'replicate', setSize: brickCount, redundancy: 0 };
+    return { layout: { ...base, kind: 'replicate', setSize: brickCount, redundancy: 0 } };
   }
-  if (seen.partialRootRange || brickCount === 1) return { ...base, kind: 'distribute', setSize: 1, redundancy: 0 };
-  throw new GfsckError('usage', 'cannot infer the volume layout from the bricks: give --layout or --volinfo');
+  if (seen.partialRootRange || brickCount === 1) return { layout: { ...base, kind: 'distribute', setSize: 1, redundancy: 0 } };
+  return { why: 'cannot infer the volume layout from the bricks: give --layout or --volinfo' };
 }
 
 function checkAgainstBricks(layout: VolumeLayout, seen: Observed): void {

@@ -11,6 +11,8 @@ import { CHUNK_SIZE, layoutProblem } from '../ec/layout.ts';
 export interface Mdata { ctime: Timestamp; mtime: Timestamp; atime: Timestamp; flags: bigint }
 export interface Timestamp { sec: bigint; nsec: bigint }
 export interface EcConfig { version: number; algorithm: number; wordSize: number; bricks: number; redundancy: number; chunkSize: number }
+/** `K+R`, as --layout and the catalog's ec_config column spell a disperse set. */
+export const ecShape = (config: EcConfig): string => `${config.bricks - config.redundancy}+${config.redundancy}`;
 export interface AfrCounters { data: number; metadata: number; entry: number }
 
 export type Decoded =

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { EXIT } from '../../core/errors.ts';
 import { LOCK_DIR } from '../../core/repair/interlock.ts';
 import { GFSCK } from '../support/cli.ts';
+import { handleRelPath } from '../../core/gfid-tree/gfid.ts';
+import { UNKNOWN_GFID } from './fixtures.ts';
 import { snapshotDiff, snapshotTree, type Snapshot } from '../repair/snapshot.ts';
 
 /** One fuzz case's world: a copy of a fixture's bricks in `dir`, and what to ask about them. */
@@ -20,7 +22,7 @@ export interface FuzzCase {
   bricks: string[];
   /** glusterd's volume folder, or null to let gfsck infer the layout. */
   volinfo: string | null;
-  /** gfids and paths for `gfsck gfid`. */
+  /** gfids and paths for `gfsck gfid` and `gfsck xattrs`. */
   ids: string[];
 }
 
@@ -39,11 +41,17 @@ export interface CommandRow {
 
 const layout = (c: FuzzCase) => (c.volinfo ? ['--volinfo', c.volinfo] : []);
 const journal = (c: FuzzCase) => join(c.dir, 'journal');
+/** The IDs that name entries, the first also as its handle on the first brick (a path on a brick). */
+const entryIds = (c: FuzzCase) => {
+  const known = c.ids.filter((id) => id !== UNKNOWN_GFID);
+  return [...known, ...known.slice(0, 1).map((gfid) => join(c.bricks[0]!, handleRelPath(gfid)))];
+};
 
 export const COMMANDS: CommandRow[] = [
   { name: 'inspect', steps: [{ args: (c) => ['inspect', ...layout(c), ...c.bricks] }], outputs: [] },
   { name: 'inspect --json', steps: [{ args: (c) => ['inspect', '--json', ...layout(c), ...c.bricks] }], outputs: [] },
   { name: 'gfid', steps: [{ args: (c) => ['gfid', ...c.bricks, ...c.ids] }], outputs: [] },
+  { name: 'xattrs', steps: [{ args: (c) => ['xattrs', ...layout(c), ...c.bricks, ...entryIds(c)] }, { args: (c) => ['xattrs', '--json', ...c.bricks, ...entryIds(c)] }], outputs: [] },
   { name: 'rebuild --out', steps: [{ args: (c) => ['rebuild', '--out', join(c.dir, 'out'), ...layout(c), ...c.bricks] }], outputs: ['out'] },
   { name: 'rebuild --handles', steps: [{ args: (c) => ['rebuild', '--handles', ...layout(c), ...c.bricks] }], outputs: [] },
   {

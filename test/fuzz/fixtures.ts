@@ -15,6 +15,9 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Disperse with broken handles, replica with a brick down, sharded distribute, distributed disperse with linkto files. */
 export const FUZZ_FIXTURES = ['ec-2p1-broken-handles', 'rep3-brick-down', 'dist-shard', 'dist-ec-2x2p1-linkto'];
 
+/** A gfid no brick has: `gfsck gfid` reports it unresolved, `gfsck xattrs` refuses it (so its row leaves it out). */
+export const UNKNOWN_GFID = '12345678-1234-1234-1234-123456789abc';
+
 export interface Pristine { name: string; archive: ExtractedArchive; volume: string; ids: string[] }
 
 export function extractPristine(name: string): Pristine {
@@ -24,7 +27,7 @@ export function extractPristine(name: string): Pristine {
   const glusterfs = join(archive.bricks[0]!, '.glusterfs');
   const gfids = readdirSync(glusterfs).filter((n) => /^[0-9a-f]{2}$/.test(n)).slice(0, 3)
     .flatMap((xx) => readdirSync(join(glusterfs, xx)).slice(0, 1).flatMap((yy) => readdirSync(join(glusterfs, xx, yy)).slice(0, 2)));
-  return { name, archive, volume: truth.volume.name, ids: [...gfids, '/', '12345678-1234-1234-1234-123456789abc'] };
+  return { name, archive, volume: truth.volume.name, ids: [...gfids, '/', UNKNOWN_GFID] };
 }
 
 /** Cases live on the same filesystem as the extracted fixtures (trusted.* xattrs need a real one). */

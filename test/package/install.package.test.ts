@@ -1,17 +1,20 @@
 /**
  * The package as a user gets it: `npm pack`, then `npm install -g` of the tarball into a
  * fresh prefix without development dependencies (no tsx, no wabt, no TypeScript). The
- * installed gfsck must run every command on the bundled example from its compiled code and
- * load the SIMD kernel from the shipped binary. Takes a minute or two: better-sqlite3 and
+ * installed gfsck must run every command on the bundled example from its compiled code, doing
+ * real work there (the files recovered, the damage found, healed and undone), and load the
+ * SIMD kernel from the shipped binary. Takes a minute or two: better-sqlite3 and
  * the native module compile at install.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../core/fs/project.ts';
+import type { Truth } from '../cluster/truth.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'gfsck-package-'));
 const prefix = join(work, 'prefix');
@@ -53,8 +56,58 @@ test('the installed gfsck runs compiled code with the SIMD kernel', () => {
   assert.match(gfsck('--help').stdout, /inspect/);
 });
 
-test('every command runs on the bundled example', () => {
-  const example = gfsck('inspect', '--example');
-  assert.equal(example.status, 4, example.stderr);
-  assert.match(example.stdout, /HANDLE_/);
+/** The bundled example as `inspect --example --keep` leaves it, with what it is supposed to hold. */
+function keptExample(): { bricks: string[]; layout: string[]; truth: Truth } {
+  const kept = join(work, 'example');
+  const r = gfsck('inspect', '--example', '--keep', kept);
+  assert.equal(r.status, 4, r.stderr);
+  assert.match(r.stdout, /HANDLE_/);
+  assert.match(r.stdout, /gfsck rebuild --handles --volinfo /);
+  const bricks = ['b0', 'b1', 'b2'].map((b) => join(kept, 'bricks', b));
+  return { bricks, layout: ['--volinfo', join(kept, 'volinfo')], truth: JSON.parse(readFileSync(join(kept, 'truth.json'), 'utf8')) as Truth };
+}
+
+test('every command runs on the bundled example and does its work', () => {
+  const { bricks, layout, truth } = keptExample();
+  const healthy = truth.entries.find((e) => e.path === '/h/healthy')!;
+  const wrongCopy = truth.damage.find((d) => d.kind === 'wrong-gfid-on-copy')!;
+
+  const gfid = gfsck('gfid', ...bricks, healthy.gfid);
+  assert.equal(gfid.status, 0, gfid.stderr);
+  assert.match(gfid.stdout, new RegExp(`^ {4}${healthy.path}$`, 'm'));
+
+  const xattrs = gfsck('xattrs', ...layout, ...bricks, healthy.path, wrongCopy.path!);
+  assert.equal(xattrs.status, 4, xattrs.stderr);
+  assert.match(xattrs.stdout, new RegExp(`^ {2} {3}trusted\\.ec\\.size +(${healthy.size} bytes +){2}${healthy.size} bytes$`, 'm'));
+  const { gfidElsewhere, gfidOnThisBrick } = wrongCopy.data as { gfidElsewhere: string; gfidOnThisBrick: string };
+  assert.match(xattrs.stdout, new RegExp(`^ {2}\\* {2}trusted\\.gfid +${gfidElsewhere} +${gfidElsewhere} +${gfidOnThisBrick}$`, 'm'), 'the copy with a wrong gfid is marked');
+
+  const out = join(work, 'out');
+  const rebuilt = gfsck('rebuild', '--out', out, ...layout, ...bricks);
+  assert.equal(rebuilt.status, 0, rebuilt.stderr);
+  assert.equal(createHash('sha256').update(readFileSync(join(out, healthy.path))).digest('hex'), healthy.sha256);
+
+  const handles = gfsck('rebuild', '--handles', ...layout, ...bricks);
+  assert.equal(handles.status, 4, handles.stderr);
+  assert.match(handles.stdout, new RegExp(`^would ${bricks[2]}: SET_GFID_MISMATCH ${wrongCopy.path}: set trusted\\.gfid`, 'm'));
+
+  const sources = gfsck('heal', '--sources', ...layout, ...bricks);
+  assert.equal(sources.status, 4, sources.stderr);
+  assert.match(sources.stdout, new RegExp(`^ {2}${wrongCopy.path} +\\S+ +sources #0,#1 +sinks #2$`, 'm'));
+
+  // The apply writes: on a copy, so the runs above and below see the example as shipped.
+  const copy = join(work, 'healed');
+  assert.equal(run('cp', ['-a', join(work, 'example'), copy]).status, 0);
+  const copyBricks = ['b0', 'b1', 'b2'].map((b) => join(copy, 'bricks', b));
+  const journal = join(work, 'heal.journal');
+  const applied = gfsck('heal', '--apply', '--journal', journal, '--volinfo', join(copy, 'volinfo'), ...copyBricks);
+  assert.equal(applied.status, 1, applied.stderr);
+  assert.match(applied.stdout, new RegExp(`^healed ${wrongCopy.path}$`, 'm'));
+  const after = gfsck('xattrs', '--json', ...copyBricks, wrongCopy.path!);
+  const healed = JSON.parse(after.stdout.split('\n')[0]!) as { differs: string[]; bricks: Array<{ xattrs: Record<string, { gfid?: string }> }> };
+  assert.deepEqual(healed.bricks.map((b) => b.xattrs['trusted.gfid']?.gfid), [gfidElsewhere, gfidElsewhere, gfidElsewhere], 'healed: every copy carries the gfid');
+  assert.ok(!healed.differs.includes('trusted.gfid'));
+  const undone = gfsck('heal', '--undo', journal);
+  assert.equal(undone.status, 0, undone.stderr);
+  assert.match(undone.stdout, /change\(s\) reverted/);
 });
