@@ -3,13 +3,13 @@
  * given bricks, offline. `-` reads `gluster volume heal VOL info` from stdin.
  */
 import { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Catalog } from '../../core/index/catalog.ts';
 import { requireRoot, validateBricks } from '../../core/inspect/inspect.ts';
 import { EXIT, GfsckError } from '../../core/errors.ts';
 import { escapeName, unescapeName } from '../../core/fs/names.ts';
 import { catalogResolver, liveResolver, type GfidResolution, type PathResolution, type Resolver } from '../../core/gfid-tree/resolve.ts';
-import { QueryResolver, parseHealInfo, parseQuery, type Answer, type HealInfoBlock, type Query } from '../../core/gfid-tree/query.ts';
+import { QueryResolver, parseHealInfo, parseQuery, relativePathQuery, type Answer, type HealInfoBlock, type Query } from '../../core/gfid-tree/query.ts';
 
 interface GfidFlags { db?: string; json?: boolean }
 
@@ -19,8 +19,13 @@ Arguments are bricks first, then IDs. The leading arguments that are brick direc
 argument that is not one starts the IDs. An ID is:
   a gfid          035e31fa-eb0a-431a-8d46-876f553b518d, 035e31faeb0a431a8d46876f553b518d or <gfid:...>
   <gfid:P>/name   a name in directory P, as heal info prints it
-  /a/path         a path inside the volume (names may use the \\xNN escapes gfsck prints)
+  /a/path, a/path a path inside the volume, with or without the leading / (heal info prints it
+                  with one; names may use the \\xNN escapes gfsck prints)
   -               read 'gluster volume heal VOL info' output from stdin
+A relative ID that names a local directory (from the current one) but is not a brick is
+refused: it may be a brick that failed the test. Write /a/path to mean the volume path.
+Arguments reach gfsck as UTF-8: a name with bytes that are not UTF-8 can only be given
+with \\xNN escapes (an argument the shell passed such bytes in is refused).
 With --db, answers come from the catalog of 'gfsck inspect --db' (bricks may then be
 omitted); without it only handles and the names they lead to are read, never a whole brick.
 Exit: 0 every ID resolved, 4 some did not (listed), 8 operational error, 16 usage error.`;
@@ -49,15 +54,33 @@ function isBrickDir(arg: string): boolean {
   }
 }
 
+/**
+ * Node decodes argv as UTF-8 and turns each byte that is not into U+FFFD, so such a name
+ * cannot arrive intact: only its \xNN escape can say it.
+ */
+function argumentBytes(arg: string): Buffer {
+  if (arg.includes('\ufffd')) {
+    throw new GfsckError('usage', `${escapeName(arg)}: not UTF-8 as given: such bytes reach gfsck as U+FFFD (\\xef\\xbf\\xbd), lost; write each as \\xNN, as gfsck prints it`);
+  }
+  return unescapeName(arg);
+}
+
+function parseIdArgument(arg: string): Query | 'stdin' {
+  if (arg === '-') return 'stdin';
+  const bytes = argumentBytes(arg);
+  const query = parseQuery(bytes);
+  if (query) return query;
+  if (arg.startsWith('<gfid:')) throw new GfsckError('usage', `${escapeName(arg)}: not a gfid (heal info's form is <gfid:UUID> or <gfid:UUID>/name)`);
+  if (statSync(arg, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new GfsckError('usage', `${escapeName(arg)}: a local directory but not a brick (no .glusterfs or trusted.glusterfs.volume-id); for the volume path write /${escapeName(arg)}`);
+  }
+  return relativePathQuery(bytes);
+}
+
 function splitArguments(args: string[]): { bricks: string[]; queries: Array<Query | 'stdin'> } {
   let n = 0;
   while (n < args.length && isBrickDir(args[n]!)) n++;
-  const queries = args.slice(n).map((arg): Query | 'stdin' => {
-    if (arg === '-') return 'stdin';
-    const query = parseQuery(unescapeName(arg));
-    if (!query) throw new GfsckError('usage', `${arg}: neither a brick directory, a gfid nor a volume path (bricks come first, then IDs)`);
-    return query;
-  });
+  const queries = args.slice(n).map(parseIdArgument);
   if (queries.length === 0) throw new GfsckError('usage', 'no ID given: give a gfid, a volume path or - after the bricks');
   if (queries.filter((q) => q === 'stdin').length > 1) throw new GfsckError('usage', '- (heal info on stdin) can be given once');
   return { bricks: args.slice(0, n), queries };
@@ -119,7 +142,7 @@ function runGfid(args: string[], flags: GfidFlags): number {
 const describeType = (type: string | null, size: number | null) => `${type ?? 'unknown type'}${size !== null ? `, ${size} bytes` : ''}`;
 
 function printAnswer(answer: Answer, remark: string | null, out: (line: string) => void): void {
-  const head = `${escapeName(answer.query.text)}${remark ? ` (${remark})` : ''}`;
+  const head = `${answer.query.text}${remark ? ` (${remark})` : ''}`;
   if (answer.kind === 'gfid') printGfid(head, answer.gfid, out);
   else if (answer.path) printPath(head, answer.path, out);
   else out(`${head}: UNRESOLVED: ${answer.reason}`);
@@ -156,7 +179,7 @@ function gfidJson(g: GfidResolution) {
 
 function answerJson(answer: Answer, heal: { block: HealInfoBlock; remark: string | null } | null) {
   const common = {
-    type: heal ? 'heal-entry' : answer.kind, id: escapeName(answer.query.text), resolved: answer.resolved, reason: answer.reason,
+    type: heal ? 'heal-entry' : answer.kind, id: answer.query.text, resolved: answer.resolved, reason: answer.reason,
     ...(heal ? { healBrick: heal.block.brick, healStatus: heal.block.status, remark: heal.remark } : {}),
   };
   if (answer.kind === 'gfid') return { ...common, ...gfidJson(answer.gfid) };
