@@ -20,8 +20,13 @@ Arguments are bricks first, then IDs. The leading arguments that are brick direc
 argument that is not one starts the IDs. An ID is:
   a gfid          035e31fa-eb0a-431a-8d46-876f553b518d, 035e31faeb0a431a8d46876f553b518d or <gfid:...>
   <gfid:P>/name   a name in directory P, as heal info prints it
-  /a/path         a path inside the volume (names may use the \\xNN escapes gfsck prints)
+  /a/path, a/path a path inside the volume, with or without the leading / (heal info prints it
+                  with one; names may use the \\xNN escapes gfsck prints)
   -               read 'gluster volume heal VOL info' output from stdin
+A relative ID that names a local directory (from the current one) but is not a brick is
+refused: it may be a brick that failed the test. Write /a/path to mean the volume path.
+Arguments reach gfsck as UTF-8: a name with bytes that are not UTF-8 can only be given
+with \\xNN escapes (an argument the shell passed such bytes in is refused).
 With --db, answers come from the catalog of 'gfsck inspect --db' (bricks may then be
 omitted); without it only handles and the names they lead to are read, never a whole brick.
 Exit: 0 every ID resolved, 4 some did not (listed), 8 operational error, 16 usage error.`;
@@ -104,7 +109,7 @@ function runGfid(args: string[], flags: GfidFlags): number {
 const describeType = (type: string | null, size: number | null) => `${type ?? 'unknown type'}${size !== null ? `, ${size} bytes` : ''}`;
 
 function printAnswer(answer: Answer, remark: string | null, out: (line: string) => void): void {
-  const head = `${escapeName(answer.query.text)}${remark ? ` (${remark})` : ''}`;
+  const head = `${answer.query.text}${remark ? ` (${remark})` : ''}`;
   if (answer.kind === 'gfid') printGfid(head, answer.gfid, out);
   else if (answer.path) printPath(head, answer.path, out);
   else out(`${head}: UNRESOLVED: ${answer.reason}`);
@@ -141,7 +146,7 @@ function gfidJson(g: GfidResolution) {
 
 function answerJson(answer: Answer, heal: { block: HealInfoBlock; remark: string | null } | null) {
   const common = {
-    type: heal ? 'heal-entry' : answer.kind, id: escapeName(answer.query.text), resolved: answer.resolved, reason: answer.reason,
+    type: heal ? 'heal-entry' : answer.kind, id: answer.query.text, resolved: answer.resolved, reason: answer.reason,
     ...(heal ? { healBrick: heal.block.brick, healStatus: heal.block.status, remark: heal.remark } : {}),
   };
   if (answer.kind === 'gfid') return { ...common, ...gfidJson(answer.gfid) };

@@ -2,12 +2,12 @@
  * `BRICK... ID...` command lines (gfsck gfid, gfsck xattrs): the leading arguments that are
  * brick directories are the bricks; the first that is not one starts the IDs.
  */
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { validateBricks } from '../inspect/inspect.ts';
 import { GfsckError } from '../errors.ts';
-import { unescapeName } from '../fs/names.ts';
-import { parseQuery, type Query } from './query.ts';
+import { escapeName, unescapeName } from '../fs/names.ts';
+import { parseQuery, relativePathQuery, type Query } from './query.ts';
 import { isGfidText } from './gfid.ts';
 
 /** A brick is a host directory that passes the same test as everywhere else; gfid forms never are. */
@@ -33,11 +33,31 @@ export function explainMissingBricks(args: string[]): void {
   if (args.length > 1) validateBricks([args[0]!]);
 }
 
-/** An ID as typed: a gfid form or a volume path, names with the \xNN escapes gfsck prints. */
+/**
+ * Node decodes argv as UTF-8 and turns each byte that is not into U+FFFD, so such a name
+ * cannot arrive intact: only its \xNN escape can say it.
+ */
+function argumentBytes(arg: string): Buffer {
+  if (arg.includes('\ufffd')) {
+    throw new GfsckError('usage', `${escapeName(arg)}: not UTF-8 as given: such bytes reach gfsck as U+FFFD (\\xef\\xbf\\xbd), lost; write each as \\xNN, as gfsck prints it`);
+  }
+  return unescapeName(arg);
+}
+
+/**
+ * An ID as typed: a gfid form or a volume path (the leading / may be left out, as heal info
+ * users type it), names with the \xNN escapes gfsck prints. A relative ID naming a local
+ * directory that is not a brick is refused: it may be a brick that failed the brick test.
+ */
 export function idQuery(arg: string): Query {
-  const query = parseQuery(unescapeName(arg));
-  if (!query) throw new GfsckError('usage', `${arg}: neither a brick directory, a gfid nor a volume path (bricks come first, then IDs)`);
-  return query;
+  const bytes = argumentBytes(arg);
+  const query = parseQuery(bytes);
+  if (query) return query;
+  if (arg.startsWith('<gfid:')) throw new GfsckError('usage', `${escapeName(arg)}: not a gfid (heal info's form is <gfid:UUID> or <gfid:UUID>/name)`);
+  if (statSync(arg, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new GfsckError('usage', `${escapeName(arg)}: a local directory but not a brick (no .glusterfs or trusted.glusterfs.volume-id); for the volume path write /${escapeName(arg)}`);
+  }
+  return relativePathQuery(bytes);
 }
 
 const HANDLE = /^\.glusterfs\/([0-9a-f]{2})\/([0-9a-f]{2})\/([0-9a-f-]{36})$/;

@@ -4,10 +4,11 @@
  * entries are exactly these forms. Answers are memoized: heal info lists the same entry
  * once per brick.
  */
-import { childPath } from '../fs/names.ts';
+import { childPath, escapeName } from '../fs/names.ts';
 import { parseGfid } from './gfid.ts';
 import { mergeGfid, mergePath, type GfidResolution, type PathResolution, type Resolver } from './resolve.ts';
 
+/** `text` is the ID as given, printable (escapeName): what answers are headed with. */
 export type Query =
   | { kind: 'gfid'; text: string; gfid: string }
   | { kind: 'gfid-name'; text: string; gfid: string; name: Buffer }
@@ -17,15 +18,22 @@ const GFID_NAME = /^<gfid:([^>]+)>\/(.+)$/s;
 
 /** Classifies raw bytes (a command-line ID or a heal info line); null when it is none of the forms. */
 export function parseQuery(raw: Buffer): Query | null {
-  const text = raw.toString('latin1');
+  const text = escapeName(raw);
   if (raw[0] === 0x2f) return { kind: 'path', text, path: raw };
-  const withName = GFID_NAME.exec(text);
+  // latin1 keeps one char per byte, so the name after `<gfid:…>/` is cut out as the exact bytes.
+  const bytes = raw.toString('latin1');
+  const withName = GFID_NAME.exec(bytes);
   if (withName) {
     const gfid = parseGfid(withName[1]!);
     return gfid ? { kind: 'gfid-name', text, gfid, name: Buffer.from(withName[2]!, 'latin1') } : null;
   }
-  const gfid = parseGfid(text);
+  const gfid = parseGfid(bytes);
   return gfid ? { kind: 'gfid', text, gfid } : null;
+}
+
+/** A volume path given without its leading `/` (`dir/file`): the same path below the root. */
+export function relativePathQuery(raw: Buffer): Query {
+  return { kind: 'path', text: escapeName(raw), path: Buffer.concat([Buffer.from('/'), raw]) };
 }
 
 export type Answer =

@@ -11,7 +11,7 @@
  */
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { getXattr, listXattrs } from '../fs/xattr.ts';
-import { childPath, joinPath, unescapeName } from '../fs/names.ts';
+import { childPath, escapeName, joinPath, unescapeName } from '../fs/names.ts';
 import { decodeAll, type XattrRecord } from '../xattr/decode.ts';
 import { statFields, type EntryType } from '../brick/entry.ts';
 import type { BrickRow, Catalog } from '../index/catalog.ts';
@@ -93,7 +93,7 @@ function logicalSize(stSize: bigint, xattrs: XattrRecord[]): number {
  * relative paths, `.`/`..` (they could leave the brick) and the brick's private .glusterfs.
  */
 export function volumeComponents(path: Buffer): Buffer[] {
-  if (path[0] !== 0x2f) throw new GfsckError('usage', `${path.toString('latin1')}: a volume path starts with /`);
+  if (path[0] !== 0x2f) throw new GfsckError('usage', `${escapeName(path)}: a volume path starts with /`);
   const parts: Buffer[] = [];
   let start = 1;
   for (let i = 1; i <= path.length; i++) {
@@ -102,9 +102,9 @@ export function volumeComponents(path: Buffer): Buffer[] {
     start = i + 1;
   }
   for (const p of parts) {
-    if (p.equals(DOT) || p.equals(DOTDOT)) throw new GfsckError('usage', `${path.toString('latin1')}: . and .. are not allowed in a volume path`);
+    if (p.equals(DOT) || p.equals(DOTDOT)) throw new GfsckError('usage', `${escapeName(path)}: . and .. are not allowed in a volume path`);
   }
-  if (parts[0]?.equals(GLUSTERFS)) throw new GfsckError('usage', `${path.toString('latin1')}: .glusterfs is the brick's own, not part of the volume`);
+  if (parts[0]?.equals(GLUSTERFS)) throw new GfsckError('usage', `${escapeName(path)}: .glusterfs is the brick's own, not part of the volume`);
   return parts;
 }
 
@@ -185,9 +185,9 @@ export class BrickLookup {
 
   private confirmDir(gfid: string, path: Buffer): DirPath {
     const dir = tryLstat(this.abs(path));
-    if (!dir?.isDirectory()) return { error: `handle of directory ${gfid} leads to ${path.toString('latin1')}, which is not a directory here` };
+    if (!dir?.isDirectory()) return { error: `handle of directory ${gfid} leads to ${escapeName(path)}, which is not a directory here` };
     const found = readGfid(this.abs(path));
-    if (found !== gfid) return { error: `handle of directory ${gfid} leads to ${path.toString('latin1')}, whose gfid is ${found ?? 'missing'}` };
+    if (found !== gfid) return { error: `handle of directory ${gfid} leads to ${escapeName(path)}, whose gfid is ${found ?? 'missing'}` };
     return { path };
   }
 
@@ -230,7 +230,7 @@ export class BrickLookup {
   private namesFromGfid2path(gfid: string, handleStat: BigIntStats, xattrs: XattrRecord[], out: GfidOnBrick): void {
     for (const { decoded } of xattrs) {
       if (decoded.kind !== 'gfid2path') continue;
-      const recorded = `${decoded.parentGfid}/${decoded.name.toString('latin1')}`;
+      const recorded = `${decoded.parentGfid}/${escapeName(decoded.name)}`;
       const parent = this.dirPath(decoded.parentGfid);
       if ('error' in parent) {
         out.stale.push({ path: null, recorded, why: parent.error });
@@ -243,7 +243,7 @@ export class BrickLookup {
       else if (carried !== gfid) out.stale.push({ path, recorded, why: `the name carries gfid ${carried ?? 'none'}` });
       else {
         out.names.push(path);
-        if (st.ino !== handleStat.ino) out.problems.push(`${path.toString('latin1')} is another inode than the handle`);
+        if (st.ino !== handleStat.ino) out.problems.push(`${escapeName(path)} is another inode than the handle`);
       }
     }
   }
@@ -277,10 +277,10 @@ export class BrickLookup {
     let at: Buffer = Buffer.from('/');
     let st = tryLstat(this.abs(at));
     for (const part of parts) {
-      if (!st?.isDirectory()) return { brick: this.root, gfid: null, type: null, missing: `${at.toString('latin1')} is a ${st ? typeOf(st) : 'missing'}, not a directory` };
+      if (!st?.isDirectory()) return { brick: this.root, gfid: null, type: null, missing: `${escapeName(at)} is a ${st ? typeOf(st) : 'missing'}, not a directory` };
       at = childPath(at, part);
       st = tryLstat(this.abs(at));
-      if (!st) return { brick: this.root, gfid: null, type: null, missing: `no ${at.toString('latin1')}` };
+      if (!st) return { brick: this.root, gfid: null, type: null, missing: `no ${escapeName(at)}` };
     }
     return { brick: this.root, gfid: readGfid(this.abs(at)), type: typeOf(st!), missing: null };
   }
@@ -363,7 +363,7 @@ export function catalogResolver(catalog: Catalog, roots: string[] = []): Resolve
   const walkPath = (brick: BrickRow, path: Buffer): PathOnBrick => {
     const canonical = canonicalVolumePath(path);
     const row = byPath.get(canonical, brick.id) as { gfid: string | null; type: EntryType } | undefined;
-    return { brick: brick.root.toString(), gfid: row?.gfid ?? null, type: row?.type ?? null, missing: row ? null : `no ${canonical.toString('latin1')}` };
+    return { brick: brick.root.toString(), gfid: row?.gfid ?? null, type: row?.type ?? null, missing: row ? null : `no ${escapeName(canonical)}` };
   };
 
   return {

@@ -42,18 +42,19 @@ export function pendingIndexEntries(brick: string): string[] {
   return pending;
 }
 
-/** User-visible paths on a brick (everything but .glusterfs), `/`-rooted, with their lstat. */
+/** A path below a brick, `/`-rooted, with its lstat. */
 export interface BrickEntry {
   path: string;
   abs: string;
   stat: Stats;
 }
 
-export function walkBrick(brick: string): BrickEntry[] {
+/** User-visible paths on a brick (everything but .glusterfs, unless `withGlusterfs`). */
+export function walkBrick(brick: string, withGlusterfs = false): BrickEntry[] {
   const out: BrickEntry[] = [];
   const walk = (abs: string, rel: string): void => {
     for (const name of readdirSync(abs).sort()) {
-      if (rel === '' && name === '.glusterfs') continue;
+      if (rel === '' && name === '.glusterfs' && !withGlusterfs) continue;
       const childAbs = join(abs, name);
       const stat = lstatSync(childAbs);
       out.push({ path: `${rel}/${name}`, abs: childAbs, stat });

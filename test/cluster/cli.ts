@@ -2,16 +2,16 @@
  * Contributor CLI for the bundled mini cluster (`npm run cluster -- <command>`); see docs/cluster.md.
  */
 import { Command } from 'commander';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { captureBricks, extractArchive, readArchiveMember } from './archive.ts';
 import { ensureGlusterd, listVolumes, parseVolinfo, volinfoMembers } from './gluster.ts';
 import { brickCount, parseSpec, specFromTruth, specFromVolinfo, type VolumeSpec } from './layout.ts';
 import { ownedVolumeNames, readOwner, volumeScratchDir, VOLUME_PREFIX } from './registry.ts';
 import type { Truth } from './truth.ts';
-import { teardownVolume, Volume } from './volume.ts';
+import { runUniqueVolumeName, teardownVolume, Volume } from './volume.ts';
+import { renameVolumeOnBricks } from './volume-name.ts';
 
-/** Extra archive member with the volume's name, so `import` can recreate it under the same name. */
+/** Extra archive member with the volume's name, so `import` can rewrite it on the bricks to the new volume's. */
 const VOLNAME_MEMBER = 'volinfo/name';
 
 async function bringUp(spec: VolumeSpec, opts: { name?: string; brickDirs?: string[] }): Promise<void> {
@@ -113,18 +113,20 @@ program
 program
   .command('import')
   .argument('<archive>', 'a fixture (testdata/*.tar.gz) or a capture')
-  .option('--name <name>', 'volume name (default: the name the bricks were written under)')
+  .option('--name <name>', `volume name (must start with ${VOLUME_PREFIX}; default: a new one)`)
   .description('unpack an archive and serve its bricks from a fresh, mounted volume; it stays up')
   .action(async (archive: string, opts: { name?: string }) => {
     await ensureGlusterd();
     const { spec, name: original } = await describeArchive(archive);
-    const name = opts.name ?? original ?? `${VOLUME_PREFIX}import-${randomBytes(3).toString('hex')}`;
-    if (original && name !== original) console.warn(`note: AFR pending xattrs and DHT linkto values name ${original}; under ${name} GlusterFS ignores them`);
+    const name = opts.name ?? runUniqueVolumeName('import');
     if ((await listVolumes()).includes(name)) throw new Error(`volume ${name} already exists`);
     // The bricks go into the new volume's scratch dir, so `down` removes them with it.
     const dir = volumeScratchDir(name);
     await extractArchive(archive, dir);
-    await bringUp(spec, { name, brickDirs: Array.from({ length: brickCount(spec) }, (_, i) => join(dir, 'bricks', `b${i}`)) });
+    const brickDirs = Array.from({ length: brickCount(spec) }, (_, i) => join(dir, 'bricks', `b${i}`));
+    // The copy is this volume's for good: its AFR keys and linkto values take the new name.
+    if (original) renameVolumeOnBricks(brickDirs, original, name);
+    await bringUp(spec, { name, brickDirs });
   });
 
 await program.parseAsync();

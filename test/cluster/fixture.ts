@@ -52,13 +52,14 @@ export async function importFixture(nameOrArchive: string): Promise<ImportedFixt
 }
 
 /**
- * Unpacks a fixture and serves its bricks from a fresh volume under the original volume
- * name, mounted, for the duration of `fn`; everything is removed afterwards.
+ * Unpacks a fixture and serves its bricks from a fresh, mounted volume under a name unique
+ * to this run (the recorded name rewritten on the copy, see withImportedVolume), for the
+ * duration of `fn`; everything is removed afterwards.
  */
 export async function withImportedFixture<T>(name: string, fn: (vol: Volume, fixture: ImportedFixture) => Promise<T>): Promise<T> {
   const fixture = await importFixture(name);
   try {
-    return await withImportedVolume(fixture.bricks, { ...specFromTruth(fixture.truth.volume), name: fixture.truth.volume.name }, (vol) => fn(vol, fixture));
+    return await withImportedVolume(fixture.bricks, specFromTruth(fixture.truth.volume), (vol) => fn(vol, fixture), fixture.truth.volume.name);
   } finally {
     fixture.cleanup();
   }

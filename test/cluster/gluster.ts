@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { spawn } from 'node:child_process';
-import { run, waitFor, type CommandResult } from './exec.ts';
+import { CommandError, run, sleep, waitFor, type CommandResult } from './exec.ts';
 
 /** What the harness needs on the machine; `attr` brings getfattr/setfattr for contributors. */
 const REQUIRED_BINARIES = ['/usr/sbin/glusterd', '/usr/sbin/gluster', '/usr/sbin/glusterfs', '/usr/bin/getfattr'];
@@ -34,9 +34,24 @@ export async function ensureGlusterInstalled(): Promise<void> {
   installed = true;
 }
 
+/** glusterd's answer while another transaction (another process's, on this shared glusterd) holds its lock; nothing was done. */
+const GLUSTERD_BUSY = /Another transaction is in progress|Locking failed on|try again after some time/;
+
+/** Runs a command (allowed to fail) again while glusterd says it is busy, up to about 20 s. */
+export async function retryWhileGlusterdBusy(attempt: () => Promise<CommandResult>): Promise<CommandResult> {
+  for (let tries = 1; ; tries++) {
+    const r = await attempt();
+    if (r.code === 0 || tries === 8 || !GLUSTERD_BUSY.test(r.stderr + r.stdout)) return r;
+    await sleep(500 * tries);
+  }
+}
+
 /** `gluster --mode=script ARGS`; script mode answers every confirmation prompt with yes. */
-export function gluster(args: readonly string[], allowFailure = false): Promise<CommandResult> {
-  return run('gluster', ['--mode=script', ...args], { allowFailure, timeoutMs: 180_000 });
+export async function gluster(args: readonly string[], allowFailure = false): Promise<CommandResult> {
+  const argv = ['--mode=script', ...args];
+  const r = await retryWhileGlusterdBusy(() => run('gluster', argv, { allowFailure: true, timeoutMs: 180_000 }));
+  if (r.code !== 0 && !allowFailure) throw new CommandError(['gluster', ...argv].join(' '), r);
+  return r;
 }
 
 async function glusterdAnswers(): Promise<boolean> {

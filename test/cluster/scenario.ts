@@ -103,6 +103,14 @@ export class ScenarioContext {
   }
 }
 
+/**
+ * Fixtures are made under a fixed name, unlike every test volume: the name is part of what
+ * a fixture records (truth.json, the volfile names under volinfo/, AFR keys and linkto
+ * values on the bricks), and a fixed one keeps a regenerated archive comparable with the
+ * one it replaces. Generation (`npm run fixtures`) is a contributor's step, not part of a
+ * test run, and imports rename the volume away (withImportedVolume): a second generation
+ * at once fails with "already exists" and leaves the first alone.
+ */
 export const scenarioVolumeName = (scenario: Scenario): string => `gfsckt-${scenario.name}`;
 
 /**

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { run, runSyncQuietly, sleep, waitFor } from './exec.ts';
-import { brickHost, brickStatus, ensureGlusterd, gluster, healInfo, listVolumes, type HealInfoBrick } from './gluster.ts';
+import { brickHost, brickStatus, ensureGlusterd, gluster, healInfo, listVolumes, retryWhileGlusterdBusy, type HealInfoBrick } from './gluster.ts';
+import { renameVolumeOnBricks } from './volume-name.ts';
 import { brickCount, createArgs, volumeSetOptions, type VolumeSpec } from './layout.ts';
 import { readOwner, register, volumeScratchDir, writeOwner, VOLUME_PREFIX, type OwnerRecord } from './registry.ts';
 
@@ -98,9 +99,14 @@ function teardownSync(owner: OwnerRecord): void {
 
 /** Tears down a volume this harness created (from its owner marker), also one left by an earlier process. */
 export async function teardownVolume(owner: OwnerRecord): Promise<void> {
-  for (const [cmd, ...args] of teardownCommands(owner)) await run(cmd, args, { allowFailure: true, timeoutMs: 180_000 });
+  for (const [cmd, ...args] of teardownCommands(owner)) {
+    await retryWhileGlusterdBusy(() => run(cmd, args, { allowFailure: true, timeoutMs: 180_000 }));
+  }
   removeScratch(owner);
 }
+
+/** `gfsckt-<tag>-<random>`: unique to this run, so runs sharing one glusterd never collide. */
+export const runUniqueVolumeName = (tag: string): string => `${VOLUME_PREFIX}${tag}-${randomBytes(3).toString('hex')}`;
 
 export interface CreateOptions {
   /** Full volume name (must start with `gfsckt-`); default `gfsckt-<tag>-<random>`. */
@@ -148,7 +154,7 @@ export class Volume {
   /** Creates and starts a volume. Brick dirs given in `opts.brickDirs` keep their contents (force create). */
   static async create(spec: VolumeSpec, opts: CreateOptions = {}): Promise<Volume> {
     await ensureGlusterd();
-    const name = opts.name ?? `${VOLUME_PREFIX}${opts.tag ?? 'vol'}-${randomBytes(3).toString('hex')}`;
+    const name = opts.name ?? runUniqueVolumeName(opts.tag ?? 'vol');
     if (!name.startsWith(VOLUME_PREFIX)) throw new Error(`volume names must start with ${VOLUME_PREFIX}: ${name}`);
     if ((await listVolumes()).includes(name)) {
       throw new Error(`volume ${name} already exists; ${readOwner(name) ? 'run `npm run cluster -- down ' + name + '`' : 'it is not ours, leaving it alone'}`);
@@ -301,16 +307,21 @@ export async function withVolume<T>(spec: VolumeSpec, fn: (vol: Volume) => Promi
 }
 
 /**
- * Builds a fresh volume on existing brick dirs (in volume order) and mounts it. Pass the
- * original volume name when the bricks came from one: AFR pending keys
- * (`trusted.afr.<vol>-client-N`) and DHT linkto values name the volume, and under another
- * name GlusterFS would ignore them. The brick dirs are left in place afterwards.
+ * Builds a fresh volume on existing brick dirs (in volume order) and mounts it, under a name
+ * unique to this run (`gfsckt-<recorded name's tag>-<random>`). Bricks written under
+ * `recordedName` carry it in AFR changelog keys and DHT linkto values; they are renamed to
+ * the new name for the volume's life and back afterwards (volume-name.ts), so GlusterFS
+ * honours them and the recorded volinfo still describes the bricks. Lend only copies (an
+ * unpacked fixture): a crash between the two renames leaves the new name on them. The brick
+ * dirs are left in place.
  */
-export async function withImportedVolume<T>(
-  brickDirs: string[],
-  spec: VolumeSpec & { name?: string },
-  fn: (vol: Volume) => Promise<T>,
-): Promise<T> {
+export async function withImportedVolume<T>(brickDirs: string[], spec: VolumeSpec, fn: (vol: Volume) => Promise<T>, recordedName?: string): Promise<T> {
   for (const b of brickDirs) if (!existsSync(join(b, '.glusterfs'))) throw new Error(`${b} is not a brick (no .glusterfs)`);
-  return withVolume(spec, fn, { brickDirs, tag: 'import', ...(spec.name ? { name: spec.name } : {}) });
+  const name = runUniqueVolumeName(recordedName?.startsWith(VOLUME_PREFIX) ? recordedName.slice(VOLUME_PREFIX.length) : 'import');
+  if (recordedName) renameVolumeOnBricks(brickDirs, recordedName, name);
+  try {
+    return await withVolume(spec, fn, { brickDirs, name });
+  } finally {
+    if (recordedName) renameVolumeOnBricks(brickDirs, name, recordedName);
+  }
 }

@@ -47,7 +47,7 @@ test('ec-2p1-broken-handles, repaired: every truth gfid and path resolves, live 
     assert.equal(byPath.status, 0, byPath.stderr);
     assert.deepEqual(byPath.answers.map((a) => [a.path, a.gfid, a.agree]), truth.entries.map((e) => [e.path, e.gfid, true]));
 
-    await withImportedVolume(bricks, { ...specFromTruth(truth.volume), name: truth.volume.name }, async (vol) => {
+    await withImportedVolume(bricks, specFromTruth(truth.volume), async (vol) => {
       await vol.killBrick(2);
       const mp = vol.mountpoint;
       writeFileSync(join(mp, 'h/written-while-down'), 'new data');
@@ -64,7 +64,7 @@ test('ec-2p1-broken-handles, repaired: every truth gfid and path resolves, live 
         assert.ok(resolved.has(p), `${p} not among the resolved heal entries: ${[...resolved].join(', ')}\n${healInfo}`);
       }
       assert.deepEqual([...new Set(fromStdin.answers.map((a) => a.healBrick))].length, 2, 'entries listed by the two bricks that stayed up');
-    });
+    }, truth.volume.name);
   } finally {
     fixture.cleanup();
   }

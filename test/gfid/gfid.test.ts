@@ -76,6 +76,29 @@ test('text output escapes byte names, and an escaped name is accepted back as an
   assert.match(r.stdout, new RegExp(`^/a/line\\\\nbreak: gfid ${v.gfidOf('/a/line\nbreak')}, file$`, 'm'));
 });
 
+test('a volume path without its leading / resolves, as heal info users type it', () => {
+  const r = gfsck(['gfid', ...v.bricks, 'a/b/f', 'a/b'], { cwd: root });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^a/b/f = /a/b/f: gfid ${v.gfidOf('/a/b/f')}, file$`, 'm'));
+  assert.match(r.stdout, new RegExp(`^a/b = /a/b: gfid ${v.gfidOf('/a/b')}, dir$`, 'm'));
+  const { lines } = gfidJson([...v.bricks, 'a/b/f']);
+  assert.deepEqual([lines[0]!.id, lines[0]!.path], ['a/b/f', '/a/b/f']);
+});
+
+test('as --help says: leading bricks first; a relative ID that is a local non-brick directory is refused, /ID is not', () => {
+  const inBrick = { cwd: v.bricks[0]! }; // where a/ and a/b/f exist locally too
+  const refused = gfsck(['gfid', ...v.bricks, 'a'], inBrick);
+  assert.equal(refused.status, 16);
+  assertOneLineError(refused.stderr, /^gfsck: a: a local directory but not a brick .*; for the volume path write \/a$/);
+  const meant = gfsck(['gfid', ...v.bricks, '/a', 'a/b/f'], inBrick);
+  assert.equal(meant.status, 0, meant.stderr);
+  assert.match(meant.stdout, new RegExp(`^/a: gfid ${v.gfidOf('/a')}, dir$`, 'm'));
+  assert.match(meant.stdout, new RegExp(`^a/b/f = /a/b/f: gfid ${v.gfidOf('/a/b/f')}, file$`, 'm'), 'a local file is no brick: a volume path');
+  const relativeBricks = gfsck(['gfid', 'b0', 'b1', 'b2', 'a/b/f'], { cwd: join(root, 'vol') });
+  assert.equal(relativeBricks.status, 0, relativeBricks.stderr);
+  assert.match(relativeBricks.stdout, new RegExp(`^a/b/f = /a/b/f: gfid ${v.gfidOf('/a/b/f')}, file$`, 'm'));
+});
+
 test('an orphan does not resolve: exit 4, with the names gfid2path remembers and which ID failed', () => {
   const gone = v.gfidOf('/a/gone');
   const r = gfsck(['gfid', ...v.bricks, gone, v.gfidOf('/a/b/f')]);
@@ -163,7 +186,7 @@ test('a live lookup lists no directory: it reads only handles and the names they
 test('bad input is one line on stderr with exit 16 (usage) or 8 (operational)', () => {
   const cases: Array<[string[], string | undefined, number, RegExp]> = [
     [['gfid', ...v.bricks], undefined, 16, /no ID given/],
-    [['gfid', ...v.bricks, 'nonsense'], undefined, 16, /nonsense: neither a brick directory, a gfid nor a volume path/],
+    [['gfid', ...v.bricks, '<gfid:nonsense>'], undefined, 16, /<gfid:nonsense>: not a gfid/],
     [['gfid', v.gfidOf('/a/b/f')], undefined, 16, /no brick directories given/],
     [['gfid', ...v.bricks, '/a/../etc'], undefined, 16, /\. and \.\. are not allowed/],
     [['gfid', ...v.bricks, '/.glusterfs/00'], undefined, 16, /\.glusterfs is the brick's own/],

@@ -31,7 +31,7 @@ test(`${FIXTURE}: repaired, the bricks start and serve every file of the truth; 
     assert.deepEqual((await inspectFindings(bricks, { volinfo: volinfoDir })).filter((f) => HANDLE_WORK_CODES.includes(f.code)).map((f) => f.message), []);
     assert.equal(sha256File(join(adoptDir, brickFolderName(orphan.brick), orphan.gfid)), orphan.sha256);
 
-    await withImportedVolume(bricks, { ...specFromTruth(truth.volume), name: truth.volume.name }, async (vol) => {
+    await withImportedVolume(bricks, specFromTruth(truth.volume), async (vol) => {
       assert.deepEqual((await brickStatus(vol.name)).map((b) => b.online), bricks.map(() => true), 'every brick started');
       // Looked up by name, as a client opening it would. (A listing of /h comes from one
       // brick: brick 0's namespace still differs where the damage renamed or unlinked a
@@ -43,7 +43,7 @@ test(`${FIXTURE}: repaired, the bricks start and serve every file of the truth; 
           size: st.isFile() ? st.size : 0, sha256: st.isFile() ? sha256File(abs) : undefined };
         assert.deepEqual(got, { type: want.type, gfid: want.gfid, size: want.size, sha256: want.sha256 }, want.path);
       }
-    });
+    }, truth.volume.name);
   } finally {
     fixture.cleanup();
   }
@@ -71,7 +71,7 @@ test(`${FIXTURE}: control: unrepaired, the brick whose root handle is a director
     const { truth, bricks } = fixture;
     const rootDamage = truth.damage.find((d) => d.kind === 'root-handle-is-directory')!;
     await assert.rejects(
-      withImportedVolume(bricks, { ...specFromTruth(truth.volume), name: truth.volume.name }, async () => {}),
+      withImportedVolume(bricks, specFromTruth(truth.volume), async () => {}, truth.volume.name),
       /volume start \S+ exited 1: .*failed/,
     );
     // glusterd names each brick's log after its path.

@@ -10,12 +10,12 @@ export interface CliResult { status: number | null; stdout: string; stderr: stri
 /** The environment gfsck runs with in tests: no stack traces, the sources unless told otherwise. */
 export const gfsckEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GFSCK_DEBUG: '', GFSCK_FROM_SOURCE: process.env.GFSCK_FROM_SOURCE ?? '1' });
 
-/** `timeoutMs` SIGKILLs a run that takes longer (status null then). */
-export function gfsck(args: string[], opts: { user?: string; input?: string; timeoutMs?: number } = {}): CliResult {
+/** `timeoutMs` SIGKILLs a run that takes longer (status null then); `cwd` is where relative arguments start. */
+export function gfsck(args: string[], opts: { user?: string; input?: string; timeoutMs?: number; cwd?: string } = {}): CliResult {
   const [cmd, argv] = opts.user
     ? ['runuser', ['-u', opts.user, '--', process.execPath, GFSCK, ...args]]
     : [process.execPath, [GFSCK, ...args]];
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', input: opts.input, timeout: opts.timeoutMs, killSignal: 'SIGKILL', env: gfsckEnv() });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', input: opts.input, cwd: opts.cwd, timeout: opts.timeoutMs, killSignal: 'SIGKILL', env: gfsckEnv() });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

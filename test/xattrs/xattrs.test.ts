@@ -161,7 +161,9 @@ test('bad input: one line on stderr, never a stack trace; 8 for what is not ther
     [[...clean.bricks, '/no/such/path'], 8, /^gfsck: \/no\/such\/path: not on any brick \(no \/no\)$/],
     [[...clean.bricks, '12345678-1234-1234-1234-123456789abc'], 8, /no brick holds gfid 12345678-1234-1234-1234-123456789abc$/],
     [[...clean.bricks], 16, /no ID given/],
-    [[...clean.bricks, 'not-an-id'], 16, /not-an-id: neither a brick directory, a gfid nor a volume path/],
+    // Without its leading / a name is still a volume path, as heal info users type it.
+    [[...clean.bricks, 'not-an-id'], 8, /not-an-id: not on any brick/],
+    [[...clean.bricks, '<gfid:not-a-gfid>'], 16, /not a gfid \(heal info's form is <gfid:UUID> or <gfid:UUID>\/name\)/],
     [[...clean.bricks, join(clean.bricks[0]!, '.glusterfs/indices')], 16, /only a handle \(\.glusterfs\/xx\/yy\/GFID\) names an entry/],
     [['--layout', 'replica:2', ...clean.bricks, '/edits'], 16, /^gfsck: 3 bricks do not divide into sets of 2/],
   ];
