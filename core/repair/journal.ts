@@ -175,6 +175,8 @@ export class RepairJournal {
   private task = 0;
   private readonly pendingCreates = new Set<string>();
   private readonly pendingTouches = new Set<string>();
+  /** Names the batch moves away or removes. */
+  private readonly pendingGone = new Set<string>();
 
   private constructor(readonly file: string, private readonly db: Database.Database) {
     this.insert = db.prepare(`INSERT INTO changes (step, op, path, other, name, value, previous, inode, mode, offset, count, size, extents, digest, times, state, at)
@@ -281,6 +283,7 @@ export class RepairJournal {
       this.deferred = null;
       this.pendingCreates.clear();
       this.pendingTouches.clear();
+      this.pendingGone.clear();
     }
     this.makeBatch(items, errors);
     for (const i of retry) {
@@ -324,7 +327,9 @@ export class RepairJournal {
 
   /** Whether `path` exists, or will once the batch being prepared is made. */
   present(path: Path): boolean {
-    return exists(path) || this.pendingCreates.has(asBuffer(path).toString('latin1'));
+    const key = asBuffer(path).toString('latin1');
+    if (this.pendingCreates.has(key)) return true;
+    return !this.pendingGone.has(key) && exists(path);
   }
 
   private requireAbsent(path: Path): void {
@@ -355,6 +360,10 @@ export class RepairJournal {
         const key = change.path.toString('latin1');
         if (CREATING_OPS.has(change.op)) this.pendingCreates.add(key);
         else this.pendingTouches.add(key);
+        if (change.op === 'rename' || change.op === 'unlink-link') {
+          this.pendingCreates.delete(key);
+          this.pendingGone.add(key);
+        }
         if (change.other && change.op === 'rename') this.pendingCreates.add(change.other.toString('latin1'));
         this.deferred.push({ task: this.task, step, change, make });
       }

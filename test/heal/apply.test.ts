@@ -128,6 +128,23 @@ test('refusals: a journal inside a brick, --journal without --apply, an existing
   }
 });
 
+test('ec-2p1-broken-handles: a handle that is another inode is moved aside, not linked; the bricks then agree', () => {
+  const a = fixture('ec-2p1-broken-handles');
+  try {
+    const journal = join(a.dir, 'j');
+    const applied = gfsck(['heal', '--apply', '--journal', journal, '--volinfo', a.volinfo!, ...a.bricks]);
+    assert.equal(applied.status, 1, applied.stdout + applied.stderr);
+    assert.match(applied.stdout, /^healed \/h\/gfid-mismatch$/m);
+    assert.match(applied.stdout, / 0 failed, 0 left/);
+    const again = gfsck(['heal', '--sources', '--volinfo', a.volinfo!, ...a.bricks]);
+    assert.equal(again.status, 0, again.stdout);
+    const audit = gfsck(['xattrs', '--volinfo', a.volinfo!, ...a.bricks, '/h/gfid-mismatch', '/h/no-gfid']);
+    assert.equal(audit.status, 0, audit.stdout);
+  } finally {
+    a.remove();
+  }
+});
+
 test('a brick of another volume: heal and rebuild --out refuse it with one line, before writing anything', () => {
   const a = fixture('ec-2p1-stale');
   const other = fixture('ec-2p1-clean');

@@ -6,8 +6,8 @@
 import { lstatSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { baseName, joinPath } from '../../fs/names.ts';
-import { listXattrs } from '../../fs/xattr.ts';
-import { dirHandleTarget, handleRelPath } from '../../gfid-tree/gfid.ts';
+import { getXattr, listXattrs } from '../../fs/xattr.ts';
+import { dirHandleTarget, gfidToBytes, handleRelPath } from '../../gfid-tree/gfid.ts';
 import type { EntryType } from '../../brick/entry.ts';
 import type { RepairSession } from '../../repair/session.ts';
 import { brickFile } from '../../index/copies.ts';
@@ -57,7 +57,11 @@ export function createEntry(session: RepairSession, e: EntrySpec, step: string):
   const handle = Buffer.from(join(e.root, handleRelPath(e.gfid)));
   journal.settled(handle); // another name of the inode, made in the same batch, is linked after it
   const existing = lstatOrNull(handle);
-  if (e.type !== 'dir' && existing && !existing.isDirectory() && !(existing.isSymbolicLink() && e.type !== 'symlink')) {
+  // A handle is the inode only if the inode says so: one carrying another gfid (a broken
+  // handle) is moved aside below, and the name gets an inode of its own.
+  const isTheInode = existing !== null && !existing.isDirectory() && !(existing.isSymbolicLink() && e.type !== 'symlink') &&
+    getXattr(handle, 'trusted.gfid')?.equals(gfidToBytes(e.gfid)) === true;
+  if (e.type !== 'dir' && isTheInode) {
     journal.link(handle, abs, step);
     // The inode's names are now the source's: its gfid2path keys follow (the old name's goes).
     // Through the handle, the same inode: the new name may only be made with the batch.
