@@ -365,9 +365,11 @@ export class HealExecutor {
     // The config every fragment must carry: a source's (a sink's may be missing or foreign).
     const config = plan.verdict.ecData?.sources[0]?.copy.xattrs.get('trusted.ec.config');
     const writes: Array<{ path: Buffer; name: string; value: Buffer }> = [];
+    // Where the set keeps dirty counters, every member ends with one at zero, as GlusterFS's
+    // own heal leaves them (its xattrop makes the key on a copy it healed).
+    const keepsDirty = a.members.some((m) => this.copyOfOrNull(plan, m)?.xattrs.has('trusted.ec.dirty'));
     for (const m of a.members) {
       const path = this.fileOn(plan, m);
-      const copy = this.copyOfOrNull(plan, m);
       if (config) writes.push({ path, name: 'trusted.ec.config', value: config });
       writes.push({ path, name: 'trusted.ec.version', value: version });
       if (a.size !== null) {
@@ -375,8 +377,7 @@ export class HealExecutor {
         size.writeBigUInt64BE(BigInt(a.size), 0);
         writes.push({ path, name: 'trusted.ec.size', value: size });
       }
-      // A counter GlusterFS created stays, at zero; a copy heal made has none.
-      if (copy?.xattrs.has('trusted.ec.dirty')) writes.push({ path, name: 'trusted.ec.dirty', value: Buffer.alloc(16) });
+      if (keepsDirty) writes.push({ path, name: 'trusted.ec.dirty', value: Buffer.alloc(16) });
     }
     journal.setXattrs(writes, step);
   }
