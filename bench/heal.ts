@@ -4,7 +4,8 @@
  * offline (volume stop, heal, volume start, from the same running state), on the same
  * damage: the stopped bricks are copied once and put back between the two. Needs root and
  * glusterd (the mini-cluster harness):
- *   npm run bench:heal        (GFSCK_BENCH_FILES=5000, GFSCK_BENCH_MIB=1024 by default)
+ *   npm run bench:heal        (GFSCK_BENCH_FILES=5000, GFSCK_BENCH_MIB=1024 by default;
+ *                              GFSCK_BENCH_ONLY=disperse runs only the cases titled so)
  * Cases: disperse 2+1 with many small files written while a brick was down; disperse 4+2
  * with one large file overwritten while two bricks were down; replica 3 with many small
  * files written while a brick was down.
@@ -105,7 +106,9 @@ const apply = await gfsckApplyAvailable();
 console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores, shared with anything else running)`);
 if (!apply) console.log('this build of gfsck has no `heal --apply`: its figures are missing below');
 
-for (const c of CASES) {
+/** GFSCK_BENCH_ONLY=WORD runs only the cases whose title has WORD (e.g. disperse). */
+const only = process.env.GFSCK_BENCH_ONLY;
+for (const c of CASES.filter((x) => only === undefined || x.title.includes(only))) {
   await withVolume(c.spec, async (vol) => {
     console.log(`\n${c.title}`);
     if (c.before) await c.before(vol.mountpoint);
