@@ -8,6 +8,7 @@ import { Catalog } from '../../core/index/catalog.ts';
 import { requireRoot, validateBricks } from '../../core/inspect/inspect.ts';
 import { EXIT, GfsckError } from '../../core/errors.ts';
 import { escapeName } from '../../core/fs/names.ts';
+import { brickLabel } from '../../core/volume/copies.ts';
 import { catalogResolver, liveResolver, type GfidResolution, type PathResolution, type Resolver } from '../../core/gfid-tree/resolve.ts';
 import { explainMissingBricks, idQuery, splitBricksAndIds } from '../../core/gfid-tree/arguments.ts';
 import { QueryResolver, parseHealInfo, type Answer, type HealInfoBlock, type Query } from '../../core/gfid-tree/query.ts';
@@ -77,7 +78,7 @@ function runGfid(args: string[], flags: GfidFlags): number {
       total++;
       if (!answer.resolved) unresolved.push(`${answer.query.text}: ${answer.reason}`);
       if (flags.json) out(JSON.stringify(answerJson(answer, heal)));
-      else printAnswer(answer, heal?.remark ?? null, out);
+      else printAnswer(answer, heal?.remark ?? null, labelOf(resolver.bricks), out);
     };
     for (const q of queries) {
       if (q !== 'stdin') {
@@ -108,29 +109,37 @@ function runGfid(args: string[], flags: GfidFlags): number {
 
 const describeType = (type: string | null, size: number | null) => `${type ?? 'unknown type'}${size !== null ? `, ${size} bytes` : ''}`;
 
-function printAnswer(answer: Answer, remark: string | null, out: (line: string) => void): void {
+type Label = (root: string) => string;
+
+/** A brick as the other commands name it: `#N` (its place among the bricks), then its root. */
+const labelOf = (bricks: string[]): Label => (root) => {
+  const i = bricks.indexOf(root);
+  return i < 0 ? root : `${brickLabel(i)} ${root}`;
+};
+
+function printAnswer(answer: Answer, remark: string | null, label: Label, out: (line: string) => void): void {
   const head = `${answer.query.text}${remark ? ` (${remark})` : ''}`;
-  if (answer.kind === 'gfid') printGfid(head, answer.gfid, out);
-  else if (answer.path) printPath(head, answer.path, out);
+  if (answer.kind === 'gfid') printGfid(head, answer.gfid, label, out);
+  else if (answer.path) printPath(head, answer.path, label, out);
   else out(`${head}: UNRESOLVED: ${answer.reason}`);
 }
 
-function printGfid(head: string, g: GfidResolution, out: (line: string) => void): void {
+function printGfid(head: string, g: GfidResolution, label: Label, out: (line: string) => void): void {
   out(g.resolved ? `${head}: ${describeType(g.type, g.size)}` : `${head}: UNRESOLVED: ${g.reason}`);
   for (const p of g.paths) out(`    ${escapeName(p)}`);
-  if (g.on.length > 0) out(`  on ${g.on.join(', ')}`);
+  if (g.on.length > 0) out(`  on ${g.on.map(label).join(', ')}`);
   for (const b of g.bricks) {
-    for (const s of b.stale) out(`  ${b.brick}: recorded name ${s.path ? escapeName(s.path) : s.recorded}: ${s.why}`);
-    for (const p of b.problems) out(`  ${b.brick}: ${p}`);
+    for (const s of b.stale) out(`  ${label(b.brick)}: recorded name ${s.path ? escapeName(s.path) : s.recorded}: ${s.why}`);
+    for (const p of b.problems) out(`  ${label(b.brick)}: ${p}`);
   }
 }
 
-function printPath(head: string, p: PathResolution, out: (line: string) => void): void {
+function printPath(head: string, p: PathResolution, label: Label, out: (line: string) => void): void {
   const shown = escapeName(p.path) === head ? head : `${head} = ${escapeName(p.path)}`;
   out(p.resolved ? `${shown}: gfid ${p.gfid}, ${p.type}` : `${shown}: UNRESOLVED: ${p.reason}`);
   if (!p.agree || p.bricks.some((b) => b.missing)) {
     if (!p.agree) out('  the bricks DISAGREE on its gfid:');
-    for (const b of p.bricks) out(`  ${b.brick}: ${b.missing ?? `gfid ${b.gfid ?? 'none'}, ${b.type}`}`);
+    for (const b of p.bricks) out(`  ${label(b.brick)}: ${b.missing ?? `gfid ${b.gfid ?? 'none'}, ${b.type}`}`);
   }
 }
 

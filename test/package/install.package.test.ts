@@ -89,7 +89,7 @@ test('every command runs on the bundled example and does its work', () => {
 
   const handles = gfsck('rebuild', '--handles', ...layout, ...bricks);
   assert.equal(handles.status, 4, handles.stderr);
-  assert.match(handles.stdout, new RegExp(`^would ${bricks[2]}: SET_GFID_MISMATCH ${wrongCopy.path}: set trusted\\.gfid`, 'm'));
+  assert.match(handles.stdout, new RegExp(`^would #2 ${bricks[2]}: SET_GFID_MISMATCH ${wrongCopy.path}: set trusted\\.gfid`, 'm'));
 
   const sources = gfsck('heal', '--sources', ...layout, ...bricks);
   assert.equal(sources.status, 4, sources.stderr);
