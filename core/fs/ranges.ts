@@ -13,13 +13,18 @@ export function openForWrite(path: Buffer | string): number {
 
 export function readRange(fd: number, offset: number, length: number): Buffer {
   const out = Buffer.alloc(length);
+  return out.subarray(0, readInto(fd, out, offset));
+}
+
+/** Fills `into` from `offset` on, short only at the end of the file; returns the bytes read. */
+export function readInto(fd: number, into: Uint8Array, offset: number): number {
   let done = 0;
-  while (done < length) {
-    const n = readSync(fd, out, done, length - done, offset + done);
+  while (done < into.length) {
+    const n = readSync(fd, into, done, into.length - done, offset + done);
     if (n === 0) break;
     done += n;
   }
-  return out.subarray(0, done);
+  return done;
 }
 
 export function writeRangeAt(fd: number, offset: number, data: Uint8Array): void {

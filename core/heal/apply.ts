@@ -58,6 +58,8 @@ export class HealExecutor {
   private readonly leaving = new Map<string, number>();
   /** `${set}:${member}:${gfid}` of inodes this heal gives a name. */
   private readonly named = new Set<string>();
+  /** Per entry, the members on which it made a new object, with the member it copied. */
+  private readonly madeFrom = new WeakMap<EntryPlan, Map<number, number>>();
   private done = 0;
   private failed = 0;
   private bytes = 0;
@@ -134,7 +136,10 @@ export class HealExecutor {
     });
   }
 
-  /** Fragments rewritten must be on disk before the counters that vouch for them: one syncfs per brick written. */
+  /**
+   * Fragments rewritten must be on disk before the counters that vouch for them: one syncfs
+   * per filesystem written (bricks that share one need it once).
+   */
   private syncBricks(chunk: EntryPlan[]): void {
     const written = new Set<number>();
     for (const plan of chunk) {
@@ -142,8 +147,13 @@ export class HealExecutor {
         if (a.op === 'data') for (const m of [...a.sinks, ...a.cut]) written.add(this.bricksOf(plan)[m]!);
       }
     }
+    const synced = new Set<bigint>();
     for (const position of written) {
-      const fd = openSync(this.shape.roots[position]!, 'r');
+      const root = this.shape.roots[position]!;
+      const device = lstatSync(root, { bigint: true }).dev;
+      if (synced.has(device)) continue;
+      synced.add(device);
+      const fd = openSync(root, 'r');
       try {
         native.syncFs(fd);
       } finally {
@@ -291,10 +301,15 @@ export class HealExecutor {
       xattrs.set('trusted.ec.version', version);
       xattrs.set('trusted.ec.size', Buffer.alloc(8));
     }
-    createEntry(this.session, {
+    const made = createEntry(this.session, {
       root: this.root(plan, a.member), path: v.path, parentGfid: this.parentGfid(plan, a.from), gfid: v.gfid!,
       type: from.type, mode: from.mode, uid: from.uid, gid: from.gid, target: from.target ?? undefined, rdev: deviceOf(from), xattrs,
     }, this.step(plan, 'create'));
+    if (made === 'created') {
+      const fresh = this.madeFrom.get(plan) ?? new Map<number, number>();
+      fresh.set(a.member, a.from);
+      this.madeFrom.set(plan, fresh);
+    }
   }
 
   private parentGfid(plan: EntryPlan, member: number): string {
@@ -317,6 +332,7 @@ export class HealExecutor {
       const current = getXattr(this.fileOn(plan, m), 'trusted.ec.version');
       if (current?.length === 16) current.copy(version);
       version.writeBigUInt64BE(version.readBigUInt64BE(0) | EC_HEAL_BIT, 0);
+      if (current?.equals(version)) continue; // made by this heal, marked when made
       marks.push({ path: this.fileOn(plan, m), name: 'trusted.ec.version', value: version });
     }
     journal.setXattrs(marks, step);
@@ -338,6 +354,8 @@ export class HealExecutor {
     const from = this.copyOf(plan, a.from);
     const step = this.step(plan, 'metadata');
     for (const m of a.sinks) {
+      // A new object made from the same copy already has exactly its attributes and xattrs.
+      if (this.madeFrom.get(plan)?.get(m) === a.from) continue;
       const file = this.fileOn(plan, m);
       const sink = this.copyOfOrNull(plan, m);
       const want = new Map([...from.xattrs].filter(([n]) => comparedXattr(n)));

@@ -9,9 +9,9 @@
  * say the fragments are whole.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { closeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { codecFor } from '../../ec/codec.ts';
-import { openForWrite, readRange } from '../../fs/ranges.ts';
+import { openForWrite, readInto, readRange } from '../../fs/ranges.ts';
 import { native } from '../../fs/native.ts';
 import type { RangeWrite } from '../../repair/journal.ts';
 import type { RepairSession } from '../../repair/session.ts';
@@ -49,7 +49,9 @@ export async function rewriteFragments(session: RepairSession, job: FragmentRewr
   const readers: FileHandle[] = [];
   const sinkFds: number[] = [];
   try {
-    for (const s of present) readers.push(await open(s.path, 'r'));
+    // A fragment of one block is read at once, synchronously: for the small files that are
+    // most of a volume, a thread-pool round trip per read costs more than the read.
+    if (job.fragmentBytes > BLOCK) for (const s of present) readers.push(await open(s.path, 'r'));
     for (const s of job.sinks) sinkFds.push(openForWrite(s.path));
     // Sized to the fragment: most files are far smaller than a block. Every byte is read or computed before use.
     const blockBytes = Math.min(BLOCK, job.fragmentBytes);
@@ -58,7 +60,8 @@ export async function rewriteFragments(session: RepairSession, job: FragmentRewr
     for (let at = 0; at < job.fragmentBytes; at += BLOCK) {
       const length = Math.min(BLOCK, job.fragmentBytes - at);
       const views = inputs.map((b) => b.subarray(0, length));
-      await Promise.all(readers.map((h, i) => readExactly(h, views[i]!, at, present[i]!.path)));
+      if (readers.length > 0) await Promise.all(readers.map((h, i) => readExactly(h, views[i]!, at, present[i]!.path)));
+      else present.forEach((s, i) => readExactlySync(s.path, views[i]!));
       const outs = outputs.map((b) => b.subarray(0, length));
       codec.repairStripes(present.map((s) => s.member), views, job.sinks.map((s) => s.member), outs);
       const writes: RangeWrite[] = [];
@@ -85,6 +88,16 @@ async function readExactly(h: FileHandle, into: Buffer, position: number, path: 
     const { bytesRead } = await h.read(into, done, into.length - done, position + done);
     if (bytesRead === 0) throw new Error(`source fragment ${path.toString('latin1')} ends at byte ${position + done}, ${position + into.length} needed`);
     done += bytesRead;
+  }
+}
+
+function readExactlySync(path: Buffer, into: Buffer): void {
+  const fd = openSync(path, 'r');
+  try {
+    const got = readInto(fd, into, 0);
+    if (got < into.length) throw new Error(`source fragment ${path.toString('latin1')} ends at byte ${got}, ${into.length} needed`);
+  } finally {
+    closeSync(fd);
   }
 }
 
