@@ -8,7 +8,9 @@
  * (previous xattr value, file content, the inode moved) and commit with synchronous=FULL,
  * which fsyncs the journal; make the change; mark the row `done` (folded into the next
  * commit: a row left `pending` by a crash is reverted by checking what is actually on
- * disk, so the mark is a convenience, not a guarantee). A change that fails is marked
+ * disk, so the mark is a convenience, not a guarantee). Marks live in their own table, so
+ * a change row, which may hold megabytes of old file content, is written once and never
+ * rewritten. A change that fails is marked
  * `failed` and nothing of it remains (each one is a single syscall, or cleans up after
  * itself).
  *
@@ -27,9 +29,12 @@ import { escapeName, joinPath } from '../fs/names.ts';
 import { GfsckError } from '../errors.ts';
 
 export const JOURNAL_FORMAT = 'gfsck-undo-journal';
-export const JOURNAL_VERSION = 2;
-/** Versions undo can read: 2 added the data ops, whose columns a version 1 journal never needs. */
-const READABLE_VERSIONS = [1, 2];
+export const JOURNAL_VERSION = 3;
+/**
+ * Versions undo can read: 2 added the data ops, whose columns a version 1 journal never
+ * needs; 3 moved the marks out of `changes` (older journals keep them in changes.state).
+ */
+const READABLE_VERSIONS = [1, 2, 3];
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,9 +55,22 @@ CREATE TABLE changes (
   extents  BLOB,                  -- the data extents of the range before (u64 BE pairs); the rest were holes
   digest   TEXT,                  -- sha256 of the range after the change, to tell it is still ours
   times    TEXT,                  -- 'atime_ns mtime_ns' of the file before
-  state    TEXT NOT NULL,         -- pending | done | failed | undone
+  state    TEXT NOT NULL,         -- as recorded: pending (version 3; before, the mark below)
   at       TEXT NOT NULL
+);
+CREATE TABLE marks (
+  seq      INTEGER PRIMARY KEY,   -- the change marked
+  state    TEXT NOT NULL,         -- done | failed | undone
+  inode    TEXT                   -- dev:ino of what the change made, once made
 );`;
+
+/** The marks table, for a journal written before it existed (its marks are in changes.state). */
+const MARKS_TABLE = `CREATE TABLE IF NOT EXISTS marks (seq INTEGER PRIMARY KEY, state TEXT NOT NULL, inode TEXT)`;
+
+/** Every change with its current state: the mark's, else as recorded. */
+const MARKED_CHANGES = `SELECT c.seq, c.step, c.op, c.path, c.other, c.name, c.value, c.previous, COALESCE(m.inode, c.inode) AS inode,
+  c.mode, c.offset, c.count, c.size, c.extents, c.digest, c.times, COALESCE(m.state, c.state) AS state
+  FROM changes c LEFT JOIN marks m ON m.seq = c.seq`;
 
 export type ChangeOp = 'mkdir' | 'symlink' | 'link' | 'rename' | 'setxattr' | 'removexattr' | 'create-file' | 'write-file' | 'write-range' | 'punch-hole' | 'truncate' | 'setattr' | 'mknod' | 'unlink-link';
 type ChangeState = 'pending' | 'done' | 'failed' | 'undone';
@@ -158,8 +176,7 @@ function writeInPlace(path: Buffer, content: Buffer): void {
 
 export class RepairJournal {
   private readonly insert;
-  private readonly setState;
-  private readonly setInode;
+  private readonly mark;
   /** Rows made since the last commit, marked done with the next one (see the protocol above). */
   private unmarked: Array<{ seq: number; state: ChangeState; inode: string | null }> = [];
   /** unlinkLink's last keeper name per inode. */
@@ -181,8 +198,8 @@ export class RepairJournal {
   private constructor(readonly file: string, private readonly db: Database.Database) {
     this.insert = db.prepare(`INSERT INTO changes (step, op, path, other, name, value, previous, inode, mode, offset, count, size, extents, digest, times, state, at)
       VALUES (@step, @op, @path, @other, @name, @value, @previous, @inode, @mode, @offset, @count, @size, @extents, @digest, @times, 'pending', @at)`);
-    this.setState = db.prepare(`UPDATE changes SET state = ? WHERE seq = ?`);
-    this.setInode = db.prepare(`UPDATE changes SET inode = COALESCE(?, inode) WHERE seq = ?`);
+    this.mark = db.prepare(`INSERT INTO marks (seq, state, inode) VALUES (?, ?, ?)
+      ON CONFLICT (seq) DO UPDATE SET state = excluded.state, inode = COALESCE(excluded.inode, marks.inode)`);
   }
 
   private static connect(file: string): Database.Database {
@@ -237,12 +254,13 @@ export class RepairJournal {
       db.close();
       throw new GfsckError('operational', `journal ${file} has format version ${version}; this gfsck reads ${JOURNAL_VERSION}`);
     }
+    db.exec(MARKS_TABLE);
     return new RepairJournal(file, db);
   }
 
   info(): JournalInfo {
     const meta = Object.fromEntries((this.db.prepare(`SELECT key, value FROM meta`).all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
-    const changes = this.db.prepare(`SELECT COUNT(*) FROM changes WHERE state IN ('pending', 'done')`).pluck().get() as number;
+    const changes = this.db.prepare(`SELECT COUNT(*) FROM (${MARKED_CHANGES}) WHERE state IN ('pending', 'done')`).pluck().get() as number;
     return {
       file: this.file, command: meta.command!, bricks: JSON.parse(meta.bricks!) as string[], created: meta.created!, host: meta.host!,
       state: meta.state!, changes,
@@ -399,10 +417,7 @@ export class RepairJournal {
   }
 
   private flushMarks(): void {
-    for (const m of this.unmarked) {
-      this.setState.run(m.state, m.seq);
-      this.setInode.run(m.inode, m.seq);
-    }
+    for (const m of this.unmarked) this.mark.run(m.seq, m.state, m.inode);
     this.unmarked = [];
   }
 
@@ -666,10 +681,13 @@ export class RepairJournal {
    * as it happens, so an interrupted undo can simply be run again.
    */
   undo(onRevert: (step: string, op: ChangeOp, path: Buffer) => void = () => {}): UndoOutcome {
-    const rows = this.db.prepare(`SELECT * FROM changes WHERE state IN ('pending', 'done') ORDER BY seq DESC`).all() as ChangeRow[];
+    // One row at a time: rows of file content may hold megabytes each.
+    const seqs = this.db.prepare(`SELECT seq FROM (${MARKED_CHANGES}) WHERE state IN ('pending', 'done') ORDER BY seq DESC`).pluck().all() as number[];
+    const bySeq = this.db.prepare(`${MARKED_CHANGES} WHERE c.seq = ?`);
     const conflicts: UndoConflict[] = [];
     let reverted = 0;
-    for (const row of rows) {
+    for (const seq of seqs) {
+      const row = bySeq.get(seq) as ChangeRow;
       let why: string | null;
       try {
         why = revert(row);
@@ -677,7 +695,7 @@ export class RepairJournal {
         why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       }
       if (why === null) {
-        this.setState.run('undone', row.seq);
+        this.mark.run(row.seq, 'undone', null);
         reverted++;
         onRevert(row.step, row.op, row.path);
       } else {

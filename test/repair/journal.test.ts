@@ -78,7 +78,7 @@ test('a repair cut short is undone from what is on disk: made-but-pending and re
   const st = lstatSync(join(dir, 'file'), { bigint: true });
   raw.prepare(`INSERT INTO changes (step, op, path, other, inode, state, at) VALUES ('cut short', 'rename', ?, ?, ?, 'pending', '')`)
     .run(Buffer.from(join(dir, 'file')), Buffer.from(join(dir, 'never-made')), `${st.dev}:${st.ino}`);
-  assert.equal(raw.prepare(`SELECT state FROM changes WHERE step = 'new file'`).pluck().get(), 'pending');
+  assert.equal(raw.prepare(`SELECT COALESCE(m.state, c.state) FROM changes c LEFT JOIN marks m ON m.seq = c.seq WHERE step = 'new file'`).pluck().get(), 'pending');
   raw.close();
   const outcome = RepairJournal.open(file).undo();
   assert.deepEqual(outcome, { reverted: 14, conflicts: [] });
@@ -96,11 +96,34 @@ test('a change that fails is marked failed and not undone; later changes still a
   j.symlink(Buffer.from('x'), join(dir, 'after'), 'after');
   j.close();
   const raw = new Database(file, { readonly: true });
-  assert.deepEqual(raw.prepare(`SELECT step, state FROM changes ORDER BY seq`).all(),
+  assert.deepEqual(raw.prepare(`SELECT c.step, COALESCE(m.state, c.state) AS state FROM changes c LEFT JOIN marks m ON m.seq = c.seq ORDER BY c.seq`).all(),
     [{ step: 'before', state: 'done' }, { step: 'hard link of a directory', state: 'failed' }, { step: 'after', state: 'done' }]);
   raw.close();
   const reopened = RepairJournal.open(file);
   assert.deepEqual(reopened.undo(), { reverted: 2, conflicts: [] });
+  reopened.close();
+  assert.deepEqual(snapshotDiff(before, snapshotTree(dir)), []);
+});
+
+test('a journal of format 2, its marks kept in changes.state, is still undone exactly', () => {
+  const dir = tree('format2');
+  const before = snapshotTree(dir);
+  const file = join(root, 'format2.journal');
+  const j = RepairJournal.create(file, { command: 'test', bricks: [dir] });
+  assert.throws(() => j.link(join(dir, 'sub'), join(dir, 'dir-link'), 'hard link of a directory'), /EPERM/);
+  changeEverything(j, dir);
+  const made = j.info().changes;
+  j.close();
+  // Written as gfsck wrote format 2: the marks in the change rows, no marks table.
+  const raw = new Database(file);
+  raw.exec(`UPDATE changes SET state = (SELECT state FROM marks WHERE marks.seq = changes.seq),
+    inode = COALESCE((SELECT inode FROM marks WHERE marks.seq = changes.seq), inode) WHERE seq IN (SELECT seq FROM marks);
+    DROP TABLE marks; UPDATE meta SET value = '2' WHERE key = 'version'`);
+  assert.equal(raw.prepare(`SELECT COUNT(*) FROM changes WHERE state = 'failed'`).pluck().get(), 1);
+  raw.close();
+  const reopened = RepairJournal.open(file);
+  assert.equal(reopened.info().changes, made);
+  assert.deepEqual(reopened.undo(), { reverted: made, conflicts: [] });
   reopened.close();
   assert.deepEqual(snapshotDiff(before, snapshotTree(dir)), []);
 });
