@@ -25,7 +25,7 @@ import { dataFragments } from '../volume/layout.ts';
 import { EC_HEAL_BIT } from '../xattr/decode.ts';
 import { comparedXattr, mergeMdata } from './metadata.ts';
 import { describeAction, type EntryPlan, type HealAction } from './plan.ts';
-import { rewriteFragments } from './write/fragments.ts';
+import { FragmentRewriter } from './write/fragments.ts';
 import { createEntry, removeIndexEntries, syncAttrs, syncXattrs } from './write/entries.ts';
 
 export interface ApplyEvents {
@@ -60,6 +60,7 @@ export class HealExecutor {
   private readonly named = new Set<string>();
   /** Per entry, the members on which it made a new object, with the member it copied. */
   private readonly madeFrom = new WeakMap<EntryPlan, Map<number, number>>();
+  private readonly rewriter = new FragmentRewriter();
   private done = 0;
   private failed = 0;
   private bytes = 0;
@@ -341,7 +342,7 @@ export class HealExecutor {
     const sources = a.sources.map((m) => ({ member: m, path: this.fileOn(plan, m) }));
     for (const m of a.cut) journal.truncate(this.fileOn(plan, m), a.fragmentBytes, step);
     if (a.sinks.length === 0) return;
-    await rewriteFragments(this.session, {
+    await this.rewriter.rewrite(this.session, {
       k, r: this.shape.layout.redundancy, sources, sinks: a.sinks.map((m) => ({ member: m, path: this.fileOn(plan, m) })),
       fragmentBytes: a.fragmentBytes, step,
     }, (n) => {

@@ -9,7 +9,10 @@ import { appendFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync
 import { join } from 'node:path';
 import { codecFor } from '../../core/ec/codec.ts';
 import { getXattr, setXattr } from '../../core/fs/xattr.ts';
-import { rewriteFragments } from '../../core/heal/write/fragments.ts';
+import { FragmentRewriter } from '../../core/heal/write/fragments.ts';
+
+/** One rewriter for every case, as heal --apply uses it: its buffers, grown by one file, serve the next. */
+const rewriter = new FragmentRewriter();
 import { undoRepair } from '../../core/repair/session.ts';
 import { snapshotDiff, snapshotTree, type Snapshot } from '../repair/snapshot.ts';
 import { beginSession, encodeAll, extentsOf, filledHoles, setTimesNs, sparseData, mtimeNs, writeSparse } from './fragment-set.ts';
@@ -56,7 +59,7 @@ async function healCase(k: number, r: number, size: number, damage: Damage[]): P
     let reported = 0;
     let outcome;
     try {
-      outcome = await rewriteFragments(session, { k, r, sources, sinks, fragmentBytes: truth[0]!.length, step: 'data-heal /file' }, (n) => (reported += n));
+      outcome = await rewriter.rewrite(session, { k, r, sources, sinks, fragmentBytes: truth[0]!.length, step: 'data-heal /file' }, (n) => (reported += n));
     } finally {
       session.end();
     }
@@ -104,7 +107,7 @@ test('a sink that is a hard link keeps its inode', async () => {
     const ino = lstatSync(join(bricks[1]!, 'file')).ino;
     const session = beginSession(join(root, 'journals'), bricks);
     try {
-      await rewriteFragments(session, {
+      await new FragmentRewriter().rewrite(session, {
         k: 2, r: 1, sources: [0, 2].map((member) => ({ member, path: Buffer.from(join(bricks[member]!, 'file')) })),
         sinks: [{ member: 1, path: Buffer.from(join(bricks[1]!, 'file')) }], fragmentBytes: truth[0]!.length, step: 'data-heal /file',
       });

@@ -11,7 +11,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { closeSync, openSync } from 'node:fs';
 import { codecFor } from '../../ec/codec.ts';
-import { openForWrite, readInto, readRange } from '../../fs/ranges.ts';
+import { openForWrite, readInto, readRange, sizeOf } from '../../fs/ranges.ts';
 import { native } from '../../fs/native.ts';
 import type { RangeWrite } from '../../repair/journal.ts';
 import type { RepairSession } from '../../repair/session.ts';
@@ -41,45 +41,74 @@ export interface RewriteOutcome { bytesWritten: number; bytesPunched: number; by
 const BLOCK = 4 * 1024 * 1024;
 const GRANULE = 4096;
 
-export async function rewriteFragments(session: RepairSession, job: FragmentRewrite, onBytes?: (n: number) => void): Promise<RewriteOutcome> {
-  const codec = codecFor(job.k, job.r);
-  const present = job.sources.slice(0, job.k);
-  if (present.length < job.k) throw new Error(`${present.length} source fragments, ${job.k} needed`);
-  const outcome: RewriteOutcome = { bytesWritten: 0, bytesPunched: 0, bytesUnchanged: 0 };
-  const readers: FileHandle[] = [];
-  const sinkFds: number[] = [];
-  try {
-    // A fragment of one block is read at once, synchronously: for the small files that are
-    // most of a volume, a thread-pool round trip per read costs more than the read.
-    if (job.fragmentBytes > BLOCK) for (const s of present) readers.push(await open(s.path, 'r'));
-    for (const s of job.sinks) sinkFds.push(openForWrite(s.path));
-    // Sized to the fragment: most files are far smaller than a block. Every byte is read or computed before use.
-    const blockBytes = Math.min(BLOCK, job.fragmentBytes);
-    const inputs = present.map(() => Buffer.allocUnsafe(blockBytes));
-    const outputs = job.sinks.map(() => Buffer.allocUnsafe(blockBytes));
-    for (let at = 0; at < job.fragmentBytes; at += BLOCK) {
-      const length = Math.min(BLOCK, job.fragmentBytes - at);
-      const views = inputs.map((b) => b.subarray(0, length));
-      if (readers.length > 0) await Promise.all(readers.map((h, i) => readExactly(h, views[i]!, at, present[i]!.path)));
-      else present.forEach((s, i) => readExactlySync(s.path, views[i]!));
-      const outs = outputs.map((b) => b.subarray(0, length));
-      codec.repairStripes(present.map((s) => s.member), views, job.sinks.map((s) => s.member), outs);
-      const writes: RangeWrite[] = [];
-      const punches: Array<{ path: Buffer; offset: number; length: number }> = [];
-      job.sinks.forEach((sink, i) => {
-        const current = readRange(sinkFds[i]!, at, length);
-        const allocated = native.dataExtents(sinkFds[i]!, at, current.length);
-        diffGranules(outs[i]!, current, allocated, at, sink.path, writes, punches, outcome);
-      });
-      if (writes.length > 0) session.journal.writeRanges(writes, job.step);
-      for (const p of punches) session.journal.punchHole(p.path, p.offset, p.length, job.step);
-      onBytes?.(length * job.sinks.length);
+/**
+ * Rewrites the fragments of one file after another, reusing its block buffers: allocating
+ * them per file left the allocator holding tens of MiB on a heal of many small files.
+ * One rewrite at a time.
+ */
+export class FragmentRewriter {
+  private readonly scratch: Buffer[] = [];
+  private busy = false;
+
+  async rewrite(session: RepairSession, job: FragmentRewrite, onBytes?: (n: number) => void): Promise<RewriteOutcome> {
+    if (this.busy) throw new Error('one fragment rewrite at a time');
+    this.busy = true;
+    try {
+      return await this.run(session, job, onBytes);
+    } finally {
+      this.busy = false;
     }
-    for (const s of job.sinks) session.journal.truncate(s.path, job.fragmentBytes, job.step);
-    return outcome;
-  } finally {
-    for (const fd of sinkFds) closeSync(fd);
-    await Promise.all(readers.map((h) => h.close()));
+  }
+
+  /** `count` buffers of at least `bytes` each (every byte is read or computed before use). */
+  private buffers(count: number, bytes: number): Buffer[] {
+    for (let i = 0; i < count; i++) {
+      if ((this.scratch[i]?.length ?? 0) < bytes) this.scratch[i] = Buffer.allocUnsafe(bytes);
+    }
+    return this.scratch.slice(0, count);
+  }
+
+  private async run(session: RepairSession, job: FragmentRewrite, onBytes?: (n: number) => void): Promise<RewriteOutcome> {
+    const codec = codecFor(job.k, job.r);
+    const present = job.sources.slice(0, job.k);
+    if (present.length < job.k) throw new Error(`${present.length} source fragments, ${job.k} needed`);
+    const outcome: RewriteOutcome = { bytesWritten: 0, bytesPunched: 0, bytesUnchanged: 0 };
+    const readers: FileHandle[] = [];
+    const sinkFds: number[] = [];
+    try {
+      // A fragment of one block is read at once, synchronously: for the small files that are
+      // most of a volume, a thread-pool round trip per read costs more than the read.
+      if (job.fragmentBytes > BLOCK) for (const s of present) readers.push(await open(s.path, 'r'));
+      for (const s of job.sinks) sinkFds.push(openForWrite(s.path));
+      const scratch = this.buffers(present.length + job.sinks.length, Math.min(BLOCK, job.fragmentBytes));
+      const inputs = scratch.slice(0, present.length);
+      const outputs = scratch.slice(present.length);
+      for (let at = 0; at < job.fragmentBytes; at += BLOCK) {
+        const length = Math.min(BLOCK, job.fragmentBytes - at);
+        const views = inputs.map((b) => b.subarray(0, length));
+        if (readers.length > 0) await Promise.all(readers.map((h, i) => readExactly(h, views[i]!, at, present[i]!.path)));
+        else present.forEach((s, i) => readExactlySync(s.path, views[i]!));
+        const outs = outputs.map((b) => b.subarray(0, length));
+        codec.repairStripes(present.map((s) => s.member), views, job.sinks.map((s) => s.member), outs);
+        // The writes point into the scratch buffers: they are made before the next block is computed.
+        const writes: RangeWrite[] = [];
+        const punches: Array<{ path: Buffer; offset: number; length: number }> = [];
+        job.sinks.forEach((sink, i) => {
+          const fd = sinkFds[i]!;
+          const current = readRange(fd, at, Math.max(0, Math.min(length, sizeOf(fd) - at)));
+          const allocated = current.length > 0 ? native.dataExtents(fd, at, current.length) : [];
+          diffGranules(outs[i]!, current, allocated, at, sink.path, writes, punches, outcome);
+        });
+        if (writes.length > 0) session.journal.writeRanges(writes, job.step);
+        for (const p of punches) session.journal.punchHole(p.path, p.offset, p.length, job.step);
+        onBytes?.(length * job.sinks.length);
+      }
+      for (const s of job.sinks) session.journal.truncate(s.path, job.fragmentBytes, job.step);
+      return outcome;
+    } finally {
+      for (const fd of sinkFds) closeSync(fd);
+      await Promise.all(readers.map((h) => h.close()));
+    }
   }
 }
 
@@ -120,7 +149,7 @@ function diffGranules(wanted: Buffer, current: Buffer, allocated: number[], base
   const close = (end: number) => {
     if (!run) return;
     if (run.kind === 'write') {
-      writes.push({ path, offset: base + run.start, data: Buffer.from(wanted.subarray(run.start, end)) });
+      writes.push({ path, offset: base + run.start, data: wanted.subarray(run.start, end) });
       outcome.bytesWritten += end - run.start;
     } else {
       punches.push({ path, offset: base + run.start, length: end - run.start });
