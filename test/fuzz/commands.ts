@@ -100,7 +100,9 @@ export interface RunRecord { args: string[]; status: number | null; stdout: stri
 /** The environment a case's commands run in: temp and state dirs inside the case, checked afterwards. */
 export function caseEnv(c: FuzzCase, fromSource: boolean): NodeJS.ProcessEnv {
   for (const scratch of SCRATCH) mkdirSync(join(c.dir, scratch), { recursive: true });
-  return { ...process.env, GFSCK_DEBUG: '', GFSCK_FROM_SOURCE: fromSource ? '1' : '0', TMPDIR: join(c.dir, 'tmp'), GFSCK_STATE_DIR: join(c.dir, 'state') };
+  // tsx would keep its compile cache in TMPDIR, which must stay empty of anything gfsck leaves.
+  const tsx = fromSource ? { TSX_DISABLE_CACHE: '1' } : {};
+  return { ...process.env, ...tsx, GFSCK_DEBUG: '', GFSCK_FROM_SOURCE: fromSource ? '1' : '0', TMPDIR: join(c.dir, 'tmp'), GFSCK_STATE_DIR: join(c.dir, 'state') };
 }
 
 /** One gfsck run on a case, killed (status null) if it outlives the liveness bound. */
