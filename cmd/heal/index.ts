@@ -2,12 +2,13 @@
  * `gfsck heal [--sources] BRICK...`: the heal plan of every entry, with the why (read-only);
  * `gfsck heal --apply BRICK...` executes that plan; `gfsck heal --undo JOURNAL` reverts it.
  */
+import { policyOption, quorumOption, type Policy } from '../shared/replica-options.ts';
 import { Command, Option } from 'commander';
 import { EXIT, GfsckError } from '../../core/errors.ts';
 import { escapeName } from '../../core/fs/names.ts';
 import { openHealPlan, type HealPlanRun } from '../../core/heal/heal.ts';
 import { describeAction, sourcesAndSinks, type EntryPlan } from '../../core/heal/plan.ts';
-import { setVerdictJson, setVerdictLines } from '../../core/heal/set-verdict.ts';
+import { entryCount, setVerdictJson, setVerdictLines } from '../../core/heal/set-verdict.ts';
 import type { EntryStatus } from '../../core/heal/verdict.ts';
 import { brickLabel } from '../../core/volume/copies.ts';
 import { Progress } from '../shared/progress.ts';
@@ -27,6 +28,8 @@ export interface HealFlags {
   resume?: boolean;
   layout?: string;
   volinfo?: string;
+  quorum?: string;
+  policy?: Policy;
   jobs: number;
 }
 
@@ -55,6 +58,8 @@ export function healCommand(): Command {
     .option('--resume', 'reuse the bricks already scanned into --db')
     .addOption(new Option('--layout <layout>', 'disperse:K+R, replica:N[:arbiter] or distribute'))
     .option('--volinfo <dir>', "glusterd's vols/NAME folder (or its info file): layout and brick order")
+    .addOption(quorumOption())
+    .addOption(policyOption('the copy to keep; without one a split-brain is reported, not healed'))
     .option('--jobs <n>', 'directories read at once', positiveInt('--jobs'), 8)
     .action(async (bricks: string[], flags: HealFlags) => {
       const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -76,9 +81,9 @@ export function healCommand(): Command {
       });
       try {
         run = await openHealPlan({
-          bricks, db: flags.db ?? null, resume: Boolean(flags.resume), layout: { layout: flags.layout, volinfo: flags.volinfo },
-          jobs: flags.jobs, trustFragments: Boolean(flags.trustFragments),
-          verifyData: flags.verifyData ? (bytes) => progress.update((s) => `verifying fragments: ${(bytes / 1048576).toFixed(0)} MiB, ${(bytes / 1048576 / Math.max(s, 0.001)).toFixed(0)} MiB/s`) : undefined,
+          bricks, db: flags.db ?? null, resume: Boolean(flags.resume), layout: { layout: flags.layout, volinfo: flags.volinfo, quorum: flags.quorum },
+          jobs: flags.jobs, trustFragments: Boolean(flags.trustFragments), policy: flags.policy ?? null,
+          verifyData: flags.verifyData ? (bytes) => progress.update((s) => `verifying data: ${(bytes / 1048576).toFixed(0)} MiB, ${(bytes / 1048576 / Math.max(s, 0.001)).toFixed(0)} MiB/s`) : undefined,
           onScan: (p) => progress.update(() => `brick ${p.brick}: ${p.phase}: ${p.entries} entries`),
         });
         progress.update(() => 'judging every entry');
@@ -89,8 +94,8 @@ export function healCommand(): Command {
           if (plan.verdict.status !== 'healthy') shown.push(plan);
         }
         progress.done();
-        if (flags.apply && run.shape.layout.kind !== 'disperse') {
-          throw new GfsckError('usage', `gfsck heal --apply heals disperse volumes; ${run.shape.layout.kind} sets are not supported yet (gfsck heal --sources shows their verdict)`);
+        if (flags.apply && run.shape.layout.kind === 'distribute') {
+          throw new GfsckError('usage', 'gfsck heal --apply heals disperse and replica sets; a plain distribute volume has no second copy to heal from');
         }
         if (flags.apply) {
           const todo = shown.filter((p) => p.actions.length > 0);
@@ -122,7 +127,7 @@ export function healCommand(): Command {
             out(JSON.stringify({ type: 'summary', apply: true, healed: result.done, failed: result.failed, left: left.length, bytes: result.bytes, seconds, journal: result.journal }));
           } else {
             out('');
-            out(`${result.done} entries healed, ${result.failed} failed, ${left.length} left; ${(result.bytes / 1048576).toFixed(1)} MiB of fragments rewritten in ${seconds.toFixed(1)} s`);
+            out(`${entryCount(result.done)} healed, ${result.failed} failed, ${left.length} left; ${(result.bytes / 1048576).toFixed(1)} MiB of ${run.shape.layout.kind === "disperse" ? "fragments" : "data"} rewritten in ${seconds.toFixed(1)} s`);
             out(`undo journal: ${result.journal} (gfsck heal --undo ${result.journal})`);
           }
           process.exitCode = result.failed + left.length > 0 ? EXIT.uncorrected : EXIT.corrected;
@@ -141,7 +146,7 @@ export function healCommand(): Command {
 
 function printText(run: HealPlanRun, shown: EntryPlan[], total: number, bricks: string[], flags: HealFlags, out: (l: string) => void): void {
   out(`gfsck heal: ${run.shape.roots.length} bricks, ${run.layoutText}`);
-  const how = { bricks, layout: { volinfo: flags.volinfo, layout: flags.layout }, trustFragments: flags.trustFragments };
+  const how = { bricks, layout: { volinfo: flags.volinfo, layout: flags.layout, quorum: flags.quorum }, trustFragments: flags.trustFragments, policy: flags.policy };
   for (const line of setVerdictLines(run.summaries, run.shape, how)) out(line);
   for (const status of SHOWN) {
     const group = shown.filter((p) => p.verdict.status === status);

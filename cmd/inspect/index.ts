@@ -1,4 +1,5 @@
 /** `gfsck inspect BRICK...`: what is wrong with these bricks, alone and compared. */
+import { quorumOption } from '../shared/replica-options.ts';
 import { Command, Option } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +17,7 @@ import { judgeSets, partialSets } from '../../core/heal/set-verdict.ts';
 /** The bundled example: a damaged 2+1 brick set written by real GlusterFS. */
 const EXAMPLE = join(projectRoot(), 'testdata', 'ec-2p1-broken-handles.tar.gz');
 
-interface InspectFlags { db?: string; resume?: boolean; layout?: string; volinfo?: string; json?: boolean; jobs: number; example?: boolean; keep?: string }
+interface InspectFlags { db?: string; resume?: boolean; layout?: string; volinfo?: string; quorum?: string; json?: boolean; jobs: number; example?: boolean; keep?: string }
 
 /** The example's bricks: in a temp folder removed at exit, or kept in --keep DIR to try the fixes on. */
 function extractExample(flags: InspectFlags): ExtractedArchive | null {
@@ -60,6 +61,7 @@ export function inspectCommand(): Command {
     .option('--resume', 'continue an interrupted scan kept with --db')
     .addOption(new Option('--layout <layout>', 'disperse:K+R, replica:N[:arbiter] or distribute').conflicts('example'))
     .option('--volinfo <dir>', "glusterd's vols/NAME folder (or its info file): layout and brick order")
+    .addOption(quorumOption())
     .option('--json', 'JSON Lines: one object per finding, then a summary')
     .option('--jobs <n>', 'directories read at once', positiveInt('--jobs'), 8)
     .option('--example', 'inspect the bundled example (a damaged 2+1 set made by real GlusterFS)')
@@ -77,7 +79,7 @@ export function inspectCommand(): Command {
         return flags.db ? `the catalog ${flags.db} keeps the scan so far: rerun with --resume` : undefined;
       });
       // As given, so the heal command the report prints runs on the same bricks.
-      const how = { bricks: example ? example.bricks : bricks, layout: { layout: flags.layout, volinfo: example?.volinfo ?? flags.volinfo } };
+      const how = { bricks: example ? example.bricks : bricks, layout: { layout: flags.layout, volinfo: example?.volinfo ?? flags.volinfo, quorum: flags.quorum } };
       try {
         const result = await inspect({
           bricks: how.bricks,

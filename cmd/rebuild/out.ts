@@ -3,6 +3,7 @@
  * (core/recover). Prints what was not recovered as it was (text) or every entry (--json),
  * then a summary; exit 0 when everything was recovered, 4 when something was not.
  */
+import { policyOption, quorumOption, type Policy } from '../shared/replica-options.ts';
 import { Option, type Command } from 'commander';
 import { EXIT } from '../../core/errors.ts';
 import { brickLabel } from '../../core/volume/copies.ts';
@@ -21,6 +22,8 @@ export interface OutFlags {
   db?: string;
   layout?: string;
   volinfo?: string;
+  quorum?: string;
+  policy?: Policy;
   jobs?: number;
 }
 
@@ -45,6 +48,8 @@ export function addOutOptions(cmd: Command): void {
     .option('--db <file>', 'keep the catalog in this SQLite file; --out reuses the complete scans it already holds')
     .addOption(new Option('--layout <layout>', 'disperse:K+R, replica:N[:arbiter] or distribute'))
     .option('--volinfo <dir>', "glusterd's vols/NAME folder (or its info file): layout and brick order")
+    .addOption(quorumOption())
+    .addOption(policyOption('with --out, the copy to recover (without one every side is recovered as NAME.gfsck-brickN)'))
     .option('--jobs <n>', `--out: files recovered at once (default ${DEFAULT_JOBS}); --handles: entries read at once while scanning`, positiveInt('--jobs'));
 }
 
@@ -58,8 +63,9 @@ export async function runOut(bricks: string[], flags: OutFlags): Promise<number>
       bricks,
       out: flags.out!,
       force: Boolean(flags.force),
-      layout: { layout: flags.layout, volinfo: flags.volinfo },
+      layout: { layout: flags.layout, volinfo: flags.volinfo, quorum: flags.quorum },
       db: flags.db ?? null,
+      policy: flags.policy ?? null,
       only: flags.only,
       gfids: flags.gfid,
       trustFragments: Boolean(flags.trustFragments),

@@ -1,5 +1,6 @@
 /** Rendering an xattr audit: a table per entry and set, one column per brick; or JSON Lines. */
 import { escapeName } from '../../core/fs/names.ts';
+import { entryCount } from '../../core/heal/set-verdict.ts';
 import { brickLabel } from '../../core/volume/copies.ts';
 import { describeLayout } from '../../core/volume/layout.ts';
 import { agrees, type BrickXattrs, type EntryAudit, type XattrAudit } from '../../core/xattr/audit.ts';
@@ -26,7 +27,7 @@ export function printText(audit: XattrAudit, roots: string[], out: (line: string
   }
   const agreeing = audit.entries.filter(agrees).length;
   out('');
-  out(`${audit.entries.length} entr${audit.entries.length === 1 ? 'y' : 'ies'}: ${agreeing} the bricks agree on, ${audit.entries.length - agreeing} they do not`);
+  out(`${entryCount(audit.entries.length)}: ${agreeing} the bricks agree on, ${audit.entries.length - agreeing} they do not`);
 }
 
 function printEntry(entry: EntryAudit, out: (line: string) => void): void {

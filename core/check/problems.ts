@@ -82,7 +82,7 @@ export const PROBLEMS = {
   EC_CONFIG_DISAGREE: p('error', 'sets', '{path}: trusted.ec.config differs across the set: {configs}', 'manual', 'bricks with the wrong config are rejected; check the brick order'),
   EC_UNHEALABLE: p('error', 'sets', '{path}: fewer than {k} bricks agree on version, size and fragment length: GlusterFS cannot heal it', 'heal', 'gfsck heal --sources says why and whether it can be repaired; gfsck rebuild --out recovers what can be read'),
   SET_METADATA_MISMATCH: p('warning', 'sets', '{path}: {what} differ across the set: {values}', 'heal', 'gfsck heal --apply copies the majority\'s metadata to the others'),
-  AFR_SPLIT_BRAIN: p('error', 'sets', '{path}: replica bricks accuse each other ({matrix}): {kind} split-brain', 'manual', 'choose a source: gfsck heal --sources shows the candidates'),
+  AFR_SPLIT_BRAIN: p('error', 'sets', '{path}: replica bricks accuse each other ({matrix}): {kind} split-brain', 'manual', 'gfsck heal --sources shows each copy and what every --policy keeps; gfsck heal --apply --policy P settles it'),
   DHT_MISPLACED: p('warning', 'sets', '{path} is on subvolume {found}, its name hashes to {hashed}, and no linkto points to it', 'glusterfs', 'DHT creates the linkto on lookup; rebalance moves the data'),
   DHT_STALE_LINKTO: p('warning', 'sets', 'linkto {path} points to {subvolume}, which has no file with gfid {gfid}', 'glusterfs', 'DHT removes stale linkto files on lookup'),
 } as const satisfies Record<string, Problem>;

@@ -26,6 +26,7 @@ import { EC_HEAL_BIT } from '../xattr/decode.ts';
 import { comparedXattr, mergeMdata } from './metadata.ts';
 import { describeAction, type EntryPlan, type HealAction } from './plan.ts';
 import { FragmentRewriter } from './write/fragments.ts';
+import { ReplicaCopier } from './write/copy.ts';
 import { createEntry, removeIndexEntries, syncAttrs, syncXattrs } from './write/entries.ts';
 
 export interface ApplyEvents {
@@ -50,7 +51,15 @@ const CTIME_MDATA = 'trusted.glusterfs.mdata';
 const CHUNK = 1024;
 
 type Phase = 'names' | 'content' | 'counters';
-const PHASE_OF: Record<HealAction['op'], Phase> = { quarantine: 'names', create: 'names', data: 'content', metadata: 'content', counters: 'counters', index: 'counters' };
+const PHASE_OF: Record<HealAction['op'], Phase> = {
+  quarantine: 'names', create: 'names', data: 'content', copy: 'content', metadata: 'content', counters: 'counters', changelog: 'counters', index: 'counters',
+};
+
+/**
+ * A replica directory's changelog is what says which of its names are stale: it is reset
+ * only after every entry of the heal, so a heal cut short leaves the evidence its re-run needs.
+ */
+const lastOfAll = (plan: EntryPlan): boolean => plan.verdict.type === 'dir' && plan.verdict.afr !== null;
 
 export class HealExecutor {
   private readonly session: RepairSession;
@@ -61,6 +70,7 @@ export class HealExecutor {
   /** Per entry, the members on which it made a new object, with the member it copied. */
   private readonly madeFrom = new WeakMap<EntryPlan, Map<number, number>>();
   private readonly rewriter = new FragmentRewriter();
+  private readonly copier = new ReplicaCopier();
   private done = 0;
   private failed = 0;
   private bytes = 0;
@@ -89,6 +99,9 @@ export class HealExecutor {
         }
       }
       for (let at = 0; at < plans.length; at += CHUNK) await this.healChunk(plans.slice(at, at + CHUNK), errors);
+      const last = plans.filter(lastOfAll);
+      for (let at = 0; at < last.length; at += CHUNK) this.inOneCommit(last.slice(at, at + CHUNK), 'counters', errors);
+      for (const plan of last) this.count(plan, errors);
       this.session.end('complete');
       return { journal: this.journal, done: this.done, failed: this.failed, bytes: this.bytes };
     } finally {
@@ -108,12 +121,15 @@ export class HealExecutor {
       }
     }
     this.syncBricks(chunk);
-    this.inOneCommit(chunk, 'counters', errors);
-    for (const plan of chunk) {
-      if (errors.has(plan)) this.failed++;
-      else this.done++;
-      this.events.onEntry?.(plan, errors.get(plan) ?? null);
-    }
+    const now = chunk.filter((p) => !lastOfAll(p));
+    this.inOneCommit(now, 'counters', errors);
+    for (const plan of now) this.count(plan, errors);
+  }
+
+  private count(plan: EntryPlan, errors: Map<EntryPlan, string>): void {
+    if (errors.has(plan)) this.failed++;
+    else this.done++;
+    this.events.onEntry?.(plan, errors.get(plan) ?? null);
   }
 
   /** The chunk's actions of one phase, as one journal batch (quarantine ran before). */
@@ -146,6 +162,7 @@ export class HealExecutor {
     for (const plan of chunk) {
       for (const a of plan.actions) {
         if (a.op === 'data') for (const m of [...a.sinks, ...a.cut]) written.add(this.bricksOf(plan)[m]!);
+        if (a.op === 'copy') for (const m of a.sinks) written.add(this.bricksOf(plan)[m]!);
       }
     }
     const synced = new Set<bigint>();
@@ -265,6 +282,7 @@ export class HealExecutor {
   /** Data and metadata: read and written in pieces, each journaled on its own. */
   private async content(plan: EntryPlan, a: HealAction): Promise<void> {
     if (a.op === 'data') return this.data(plan, a);
+    if (a.op === 'copy') return this.copy(plan, a);
     if (a.op === 'metadata') return this.metadata(plan, a);
   }
 
@@ -273,8 +291,12 @@ export class HealExecutor {
     switch (a.op) {
       case 'create': return this.create(plan, a);
       case 'counters': return this.counters(plan, a);
+      case 'changelog': return this.changelog(plan, a);
       case 'index': {
-        for (const m of a.members) removeIndexEntries(this.session, this.root(plan, m), [{ kind: 'xattrop', gfid: a.gfid }], this.step(plan, 'index'));
+        for (const m of new Set(a.entries.map((e) => e.member))) {
+          const entries = a.entries.filter((e) => e.member === m).map((e) => ({ kind: e.kind, gfid: a.gfid, ...(e.name ? { name: e.name } : {}) }));
+          removeIndexEntries(this.session, this.root(plan, m), entries, this.step(plan, 'index'));
+        }
         return;
       }
       default: throw new Error(`${a.op} is not made in a batch`);
@@ -295,6 +317,8 @@ export class HealExecutor {
     const v = plan.verdict;
     const xattrs = new Map(from.xattrs);
     xattrs.delete('trusted.ec.dirty');
+    // A replica copy made here starts with no changelog: the other bricks' still accuses it until the heal ends.
+    for (const name of xattrs.keys()) if (name.startsWith('trusted.afr.')) xattrs.delete(name);
     if (from.type === 'file' && xattrs.has('trusted.ec.version')) {
       // Created as a sink being rebuilt: never a source until its counters are set last.
       const version = Buffer.from(xattrs.get('trusted.ec.version')!);
@@ -351,6 +375,34 @@ export class HealExecutor {
     });
   }
 
+  /** Replica data heal: the bytes, then the source's times (mdata, max-merged), as AFR's data heal restores them. */
+  private copy(plan: EntryPlan, a: Extract<HealAction, { op: 'copy' }>): void {
+    const step = this.step(plan, 'data');
+    const source = this.copyOf(plan, a.from);
+    this.copier.copy(this.session, { source: this.fileOn(plan, a.from), sinks: a.sinks.map((m) => this.fileOn(plan, m)), size: a.size, step }, (n) => {
+      this.bytes += n;
+      this.events.onBytes?.(this.bytes);
+    });
+    const mdata = source.xattrs.get(CTIME_MDATA);
+    if (!mdata) return;
+    const writes = a.sinks.map((m) => ({ path: this.fileOn(plan, m), name: CTIME_MDATA, value: mergeMdata(getXattr(this.fileOn(plan, m), CTIME_MDATA) ?? undefined, mdata) }));
+    this.session.journal.setXattrs(writes, step);
+    this.alignMdata(plan, step);
+  }
+
+  /** Every AFR counter of every member back to zero; the keys stay, as AFR's heal leaves them. */
+  private changelog(plan: EntryPlan, a: Extract<HealAction, { op: 'changelog' }>): void {
+    const writes: Array<{ path: Buffer; name: string; value: Buffer }> = [];
+    for (const m of a.members) {
+      const copy = this.copyOfOrNull(plan, m);
+      if (!copy) continue; // made by this heal, without a changelog
+      for (const [name, value] of copy.xattrs) {
+        if (name.startsWith('trusted.afr.') && value.some((byte) => byte !== 0)) writes.push({ path: this.fileOn(plan, m), name, value: Buffer.alloc(value.length) });
+      }
+    }
+    this.session.journal.setXattrs(writes, this.step(plan, 'changelog'));
+  }
+
   private metadata(plan: EntryPlan, a: Extract<HealAction, { op: 'metadata' }>): void {
     const from = this.copyOf(plan, a.from);
     const step = this.step(plan, 'metadata');
@@ -365,6 +417,21 @@ export class HealExecutor {
       syncAttrs(this.session, file, { mode: from.mode & 0o7777, uid: from.uid, gid: from.gid }, step);
       syncXattrs(this.session, file, want, (n) => !comparedXattr(n), step);
     }
+    this.alignMdata(plan, step);
+  }
+
+  /**
+   * The brick merges mdata by keeping the newer of each time, so a sink may end newer than
+   * its source: every copy of the set then gets the merged value, and the copies agree.
+   */
+  private alignMdata(plan: EntryPlan, step: string): void {
+    const members = this.shape.sets[plan.verdict.set]!.bricks.map((_, m) => m);
+    const have = members.map((m) => getXattr(this.fileOn(plan, m), CTIME_MDATA));
+    const present = have.filter((v): v is Buffer => v !== null && v !== undefined);
+    if (present.length === 0) return;
+    const merged = present.reduce((acc, v) => mergeMdata(v, acc));
+    const writes = members.filter((_, i) => have[i] && !have[i]!.equals(merged)).map((m) => ({ path: this.fileOn(plan, m), name: CTIME_MDATA, value: merged }));
+    this.session.journal.setXattrs(writes, step);
   }
 
   private copyOfOrNull(plan: EntryPlan, member: number): BrickCopy | null {

@@ -12,6 +12,7 @@ import { describeLayout } from '../volume/layout.ts';
 import { requireOneVolume } from '../volume/identity.ts';
 import { planHeal, type EntryPlan, type SetSummary } from './plan.ts';
 import { DataVerifier } from './verify-data.ts';
+import type { Policy } from './policy.ts';
 
 export interface HealOptions {
   bricks: string[];
@@ -20,6 +21,8 @@ export interface HealOptions {
   layout: LayoutSource;
   jobs: number;
   trustFragments: boolean;
+  /** --policy: how replica split-brains are settled (null: reported, not settled). */
+  policy: Policy | null;
   /** --verify-data, with the progress of the bytes read. */
   verifyData?: (bytes: number) => void;
   onScan?: (p: ScanProgress) => void;
@@ -49,7 +52,7 @@ export async function openHealPlan(opts: HealOptions): Promise<HealPlanRun> {
     return {
       shape, catalog, summaries,
       layoutText: `${describeLayout(layout)} (${layoutOrigin(layout, opts.layout)})`,
-      entries: () => planHeal(catalog.db, shape, { trustFragments: opts.trustFragments, verifier }, summaries),
+      entries: () => planHeal(catalog.db, shape, { trustFragments: opts.trustFragments, verifier, policy: opts.policy }, summaries),
       close: async () => {
         await verifier?.close();
         catalog.close();

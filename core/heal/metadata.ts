@@ -5,12 +5,13 @@
  *   disperse   the largest group of bricks whose metadata is identical (first in member
  *              order on a tie); fewer than K alike and GlusterFS cannot heal it: the copy
  *              with the highest metadata version is what gfsck would take;
- *   replicate  the AFR metadata sources; in split-brain none, and the newest ctime is the
- *              guess rebuild takes;
+ *   replicate  the AFR metadata sources, settled in split-brain as AFR settles it or by
+ *              the admin's policy (judgeAfrMetadata);
  *   distribute the one copy.
  */
-import type { PendingMatrix } from './afr.ts';
-import { afrSources } from './afr.ts';
+import { afrSources, witness, type PendingMatrix, type QuorumRule } from './afr.ts';
+import { changeTime, modifyTime } from './times.ts';
+import { describePolicy, pickByPolicy, policyOutcomes, type Policy, type PolicyPick } from './policy.ts';
 import { xattr, type BrickCopy } from '../volume/copies.ts';
 
 /** xattrs metadata heal compares and copies: not per-brick bookkeeping, counters or per-name keys. */
@@ -26,7 +27,7 @@ export function comparedXattr(name: string): boolean {
 export const METADATA_PARTS = ['mode', 'owner', 'mdata', 'xattrs'] as const;
 export type MetadataPart = (typeof METADATA_PARTS)[number];
 
-export function metadataParts(c: BrickCopy): Record<MetadataPart, string> {
+function metadataParts(c: BrickCopy): Record<MetadataPart, string> {
   const names = [...c.xattrs.keys()].filter((n) => comparedXattr(n) && n !== 'trusted.glusterfs.mdata').sort();
   return {
     mode: `${c.type} ${(c.mode & 0o7777).toString(8)}${c.target ? ` -> ${c.target.toString('hex')}` : ''}`,
@@ -37,6 +38,7 @@ export function metadataParts(c: BrickCopy): Record<MetadataPart, string> {
 }
 
 const metadataKey = (c: BrickCopy): string => JSON.stringify(metadataParts(c));
+const metadataKeyWithoutTimes = (c: BrickCopy): string => JSON.stringify({ ...metadataParts(c), mdata: null });
 
 export interface MetadataVerdict {
   /** Members holding the metadata to keep (EC: the equal group; AFR: the sources). */
@@ -51,6 +53,10 @@ export interface MetadataVerdict {
   reason: 'ok' | 'no-quorum' | 'split-brain';
   /** When reason is not ok: the copy gfsck takes anyway, and why. */
   fallback: { member: number; why: string } | null;
+  /** AFR split-brain: what each policy would keep. */
+  outcomes?: Array<{ policy: string; pick: PolicyPick }>;
+  /** How a split-brain was settled, when it was. */
+  note?: string;
 }
 
 export function judgeEcMetadata(copies: BrickCopy[], k: number): MetadataVerdict {
@@ -73,13 +79,35 @@ export function judgeEcMetadata(copies: BrickCopy[], k: number): MetadataVerdict
   return verdict(ordered, [], from, 'no-quorum', { member: from.member, why: `no ${k} bricks have identical metadata; the highest metadata version` });
 }
 
-export function judgeAfrMetadata(copies: BrickCopy[], matrix: PendingMatrix): MetadataVerdict {
+/**
+ * §2.5: the AFR metadata sources (one with pending metadata writes, if any, alone); in
+ * split-brain, identical metadata everywhere, the admin's policy, or for directories that
+ * differ only in their times the newest mtime; else nothing is chosen, and the newest
+ * change time is only the guess a rebuild takes.
+ */
+export function judgeAfrMetadata(copies: BrickCopy[], matrix: PendingMatrix, quorum: QuorumRule, policy: Policy | null, setSize: number): MetadataVerdict {
   const ordered = [...copies].sort((a, b) => a.member - b.member);
-  const direction = afrSources(matrix, 'metadata');
-  const sources = ordered.filter((c) => direction.sources.includes(c.member));
-  if (sources.length > 0) return verdict(ordered, sources.map((c) => c.member), sources[0]!, 'ok', null);
+  const direction = afrSources(matrix, 'metadata', quorum);
+  if (!direction.splitBrain) {
+    const sources = ordered.filter((c) => direction.sources.includes(c.member));
+    const witnessed = sources.find((c) => witness(matrix, 'metadata', c.member) !== 0);
+    const from = witnessed ?? sources[0]!;
+    return verdict(ordered, (witnessed ? [witnessed] : sources).map((c) => c.member), from, 'ok', null);
+  }
+  const all = ordered.map((c) => c.member);
+  if (new Set(ordered.map(metadataKey)).size === 1) return verdict(ordered, all, ordered[0]!, 'ok', null);
+  const outcomes = policyOutcomes(ordered, setSize);
+  if (policy) {
+    const pick = pickByPolicy(policy, ordered, setSize);
+    const chosen = ordered.find((c) => c.member === pick.member);
+    if (chosen) return { ...verdict(ordered, [chosen.member], chosen, 'ok', null), outcomes, note: `--policy ${describePolicy(policy)}: ${pick.why}` };
+  }
+  if (ordered.every((c) => c.type === 'dir') && new Set(ordered.map((c) => metadataKeyWithoutTimes(c))).size === 1) {
+    const newest = ordered.reduce((a, b) => (modifyTime(b) > modifyTime(a) ? b : a));
+    return { ...verdict(ordered, [newest.member], newest, 'ok', null), note: 'a directory whose copies differ only in their times: the newest mtime' };
+  }
   const from = ordered.reduce((a, b) => (changeTime(b) > changeTime(a) ? b : a));
-  return verdict(ordered, [], from, 'split-brain', { member: from.member, why: `metadata split-brain (${direction.describe}); the newest change time` });
+  return { ...verdict(ordered, [], from, 'split-brain', { member: from.member, why: `metadata split-brain (${direction.describe}); the newest change time` }), outcomes };
 }
 
 /** One copy: nothing to compare. */
@@ -104,12 +132,6 @@ function verdict(ordered: BrickCopy[], sources: number[], from: BrickCopy, reaso
 function metadataVersion(c: BrickCopy): bigint {
   const d = xattr(c, 'trusted.ec.version');
   return d?.kind === 'ec-version' ? d.metadata : -1n;
-}
-
-/** ctime in ns from mdata (what clients see), else the brick's mtime. */
-export function changeTime(c: BrickCopy): bigint {
-  const d = xattr(c, 'trusted.glusterfs.mdata');
-  return d?.kind === 'mdata' ? d.mdata.ctime.sec * 1_000_000_000n + d.mdata.ctime.nsec : c.mtimeNs;
 }
 
 /** mdata layout (brick-layout.md §4.3): version, flags, then ctime, mtime, atime as (sec, nsec) u64 BE pairs. */

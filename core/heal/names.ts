@@ -8,12 +8,14 @@
  *              than one left: GlusterFS cannot heal the name.
  *   replicate  the groups held by an entry source of the parent directory survive; with no
  *              clear source (split-brain, or the parent still dirty) every group survives, as
- *              AFR's conservative merge keeps everything. More than one left: gfid split-brain.
+ *              AFR's conservative merge keeps everything. More than one left: gfid split-brain,
+ *              which only the admin's policy settles.
  *   distribute the one brick's name.
  */
 import type { EntryType } from '../brick/entry.ts';
 import { gfidOf, brickLabel, xattr, type BrickCopy } from '../volume/copies.ts';
-import { afrSources, type PendingMatrix } from './afr.ts';
+import { entryDirection, type PendingMatrix } from './afr.ts';
+import { describePolicy, pickGroupByPolicy, type Policy } from './policy.ts';
 
 /** The copies of one inode under the name, by the members that hold it. */
 export interface NameGroup {
@@ -35,7 +37,7 @@ export type NameVerdict =
 
 export type SetKind =
   | { kind: 'disperse'; k: number; r: number }
-  | { kind: 'replicate'; parentMatrix: PendingMatrix | null; parentDirty: boolean }
+  | { kind: 'replicate'; parentMatrix: PendingMatrix | null; parentDirty: boolean; policy: Policy | null; setSize: number }
   | { kind: 'distribute' };
 
 export function groupsOf(copies: BrickCopy[]): NameGroup[] {
@@ -70,7 +72,7 @@ export function judgeName(copies: BrickCopy[], participants: number[], set: SetK
       evidence.push(`only on ${where(g)}: fewer than K=${set.k} bricks, and ${participants.length - g.copies.length} bricks lack it or hold another inode (more than R=${set.r})`);
     }
   } else if (set.kind === 'replicate' && set.parentMatrix && !set.parentDirty) {
-    const direction = afrSources(set.parentMatrix, 'entry');
+    const direction = entryDirection(set.parentMatrix);
     if (!direction.splitBrain) {
       const held = (g: NameGroup) => g.copies.some((c) => direction.sources.includes(c.member));
       stale = groups.filter((g) => !held(g));
@@ -84,6 +86,17 @@ export function judgeName(copies: BrickCopy[], participants: number[], set: SetK
     evidence.length = 0;
   }
   if (survivors.length === 0) return { kind: 'stale', stale, evidence };
+  if (survivors.length > 1 && set.kind === 'replicate' && set.policy) {
+    const { group, why } = pickGroupByPolicy(set.policy, survivors, set.setSize);
+    if (group) {
+      const losers = survivors.filter((g) => g !== group);
+      for (const g of losers) evidence.push(`gfid split-brain settled by --policy ${describePolicy(set.policy)}: ${why}; the copy on ${where(g)} is replaced`);
+      stale = [...stale, ...losers];
+      survivors = [group];
+    } else {
+      evidence.push(`--policy ${describePolicy(set.policy)} does not settle it: ${why}`);
+    }
+  }
   if (survivors.length > 1) {
     const what = new Set(survivors.map((g) => g.gfid)).size === 1 ? 'type' : 'gfid';
     const describe = survivors.map((g) => `${where(g)}: ${g.type} ${g.gfid ?? 'without gfid'}`).join('; ');

@@ -16,9 +16,11 @@ import { dataFragments, isCompared, type VolumeLayout } from '../volume/layout.t
 import { EC_HEAL_BIT } from '../xattr/decode.ts';
 import { chooseEcData, type EcDataChoice } from './ec-data.ts';
 import type { MetadataPart } from './metadata.ts';
+import type { NameGroup } from './names.ts';
 import { judgeEntry, judgeSetName, type EntryStatus, type EntryVerdict, type SetView } from './verdict.ts';
 import { parentPath } from '../fs/names.ts';
 import type { DataVerifier } from './verify-data.ts';
+import type { Policy } from './policy.ts';
 
 export type HealAction =
   /** Move this member's copy of the name aside (its handle too when no other name keeps the inode). */
@@ -31,8 +33,15 @@ export type HealAction =
   | { op: 'metadata'; from: number; sinks: number[]; parts: MetadataPart[] }
   /** The EC counters every member ends with: versions and size equal, dirty zero, no heal bit. */
   | { op: 'counters'; members: number[]; version: bigint; metaVersion: bigint; size: number | null }
-  /** Index entries (.glusterfs/indices/xattrop/<gfid>) to remove once the counters are zero. */
-  | { op: 'index'; members: number[]; gfid: string };
+  /** Replica data: the source's bytes copied into the sinks (never the arbiter), holes kept. */
+  | { op: 'copy'; from: number; sinks: number[]; size: number }
+  /** The AFR changelog every member ends with: each trusted.afr.* counter zero, as AFR's heal leaves it. */
+  | { op: 'changelog'; members: number[] }
+  /** Index entries (.glusterfs/indices/{xattrop,dirty,entry-changes}) to remove once the counters are zero. */
+  | { op: 'index'; gfid: string; entries: IndexedEntry[] };
+
+/** One heal index entry on a member: for entry-changes, `name` under the directory `gfid`. */
+export interface IndexedEntry { member: number; kind: 'xattrop' | 'dirty' | 'entry-changes'; name: Buffer | null }
 
 export interface EntryPlan {
   verdict: EntryVerdict;
@@ -58,6 +67,8 @@ export interface SetSummary {
 
 export interface PlanOptions {
   trustFragments: boolean;
+  /** How replica split-brains are settled (--policy); absent: reported, not settled. */
+  policy?: Policy | null;
   /** --verify-data: check the content of files with more than K sources before planning them. */
   verifier?: DataVerifier;
 }
@@ -68,9 +79,11 @@ export async function* planHeal(db: Db, shape: VolumeShape, opts: PlanOptions, s
   const indexed = indexedGfids(db, shape);
   for (const set of shape.sets) summaries.push(newSummary(shape, set.index));
   const walkers = shape.sets.map((set) => {
-    const indexedOn = (gfid: string) => set.bricks.filter((b) => indexed.get(gfid)?.has(b)).map((b) => setOf(shape, b).member);
-    const view = { layout: shape.layout, set, participants: set.bricks.map((b) => setOf(shape, b).member), indexedOn };
-    return new SetWalker(view, opts, source, summaries[set.index]!);
+    const inSet = (gfid: string) => (indexed.get(gfid) ?? []).filter((e) => setOf(shape, e.position).set === set.index);
+    const indexEntries = (gfid: string): IndexedEntry[] => inSet(gfid).map((e) => ({ member: setOf(shape, e.position).member, kind: e.kind, name: e.name }));
+    const indexedOn = (gfid: string) => [...new Set(indexEntries(gfid).filter((e) => e.kind === 'xattrop').map((e) => e.member))].sort((a, b) => a - b);
+    const view = { layout: shape.layout, set, participants: set.bricks.map((b) => setOf(shape, b).member), indexedOn, policy: opts.policy ?? null };
+    return new SetWalker(view, opts, source, summaries[set.index]!, indexEntries);
   });
   for (const group of source.namespace(Buffer.from('/'))) {
     for (const walker of walkers) {
@@ -91,15 +104,17 @@ export function newSummary(shape: VolumeShape, set: number): SetSummary {
   };
 }
 
-/** gfid → volume positions whose xattrop index lists it. */
-function indexedGfids(db: Db, shape: VolumeShape): Map<string, Set<number>> {
-  const rows = db.prepare(`SELECT b.position, h.gfid FROM heal_index h JOIN bricks b ON b.id = h.brick_id WHERE h.kind = 'xattrop'`).all() as Array<{ position: number; gfid: string }>;
-  const map = new Map<string, Set<number>>();
+interface IndexRow { position: number; kind: IndexedEntry['kind']; gfid: string; name: Buffer | null }
+
+/** gfid → the heal index entries that name it (for entry-changes: the directory), with their volume positions. */
+function indexedGfids(db: Db, shape: VolumeShape): Map<string, IndexRow[]> {
+  const rows = db.prepare(`SELECT b.position, h.kind, h.gfid, h.name FROM heal_index h JOIN bricks b ON b.id = h.brick_id`).iterate() as Iterable<IndexRow>;
+  const map = new Map<string, IndexRow[]>();
   for (const r of rows) {
     if (r.position >= shape.roots.length) continue;
-    const s = map.get(r.gfid) ?? new Set<number>();
-    s.add(r.position);
-    map.set(r.gfid, s);
+    const list = map.get(r.gfid) ?? [];
+    list.push(r);
+    map.set(r.gfid, list);
   }
   return map;
 }
@@ -116,6 +131,7 @@ class SetWalker {
     private readonly opts: PlanOptions,
     private readonly source: CatalogSource,
     private readonly summary: SetSummary,
+    private readonly indexEntries: (gfid: string) => IndexedEntry[],
   ) {
     this.k = dataFragments(view.layout);
   }
@@ -158,18 +174,29 @@ class SetWalker {
   private actions(v: EntryVerdict): EntryPlan {
     const actions: HealAction[] = [];
     const name = v.name;
-    if (v.status === 'conflict') return { verdict: v, actions, left: v.reasons.filter((r) => r.includes('conflict')).join('; ') };
+    if (v.status === 'conflict') return { verdict: v, actions, left: v.unsettled.join('; ') };
     const unhealed = notHealedByApply(this.view.layout);
     if (unhealed) return { verdict: v, actions, left: v.status === 'healthy' ? null : unhealed };
     if (v.status === 'unrecoverable') return { verdict: v, actions, left: v.reasons.find((r) => r.includes('fewer than K')) ?? v.reasons.join('; ') };
     const participants = this.view.participants;
-    if (participants.length <= this.k && v.status !== 'healthy') {
+    const replica = this.view.layout.kind === 'replicate';
+    if (replica && !this.summary.complete && v.status !== 'healthy') {
+      return { verdict: v, actions, left: `only ${participants.length} of the ${this.view.layout.setSize} bricks of set ${this.view.set.index} given: replica heal needs every brick's changelog` };
+    }
+    if (!replica && participants.length <= this.k && v.status !== 'healthy') {
       return { verdict: v, actions, left: `only ${participants.length} bricks of set ${this.view.set.index} given: heal needs more than K=${this.k}` };
     }
     const staleGroups = name.kind === 'conflict' ? [] : name.stale;
     for (const g of staleGroups) for (const c of g.copies) actions.push({ op: 'quarantine', member: c.member, type: c.type, gfid: g.gfid });
-    if (name.kind !== 'present') return { verdict: v, actions, left: null };
-    const from = name.group.copies[0]!.member;
+    // What the index says of an inode moved aside no longer applies on the bricks it leaves.
+    const leaving = (groups: NameGroup[]): HealAction[] => groups.flatMap((g) => {
+      const entries = g.gfid ? this.indexEntries(g.gfid).filter((e) => g.copies.some((c) => c.member === e.member)) : [];
+      return entries.length > 0 ? [{ op: 'index' as const, gfid: g.gfid!, entries }] : [];
+    });
+    if (name.kind !== 'present') return { verdict: v, actions: [...actions, ...leaving(staleGroups)], left: null };
+    // A name is made as the copy heal reads the data from, where that copy holds the name.
+    const dataFrom = v.afr?.fileData?.copyFrom;
+    const from = name.group.copies.find((c) => c.member === dataFrom)?.member ?? name.group.copies[0]!.member;
     const created = [...name.missing, ...staleGroups.flatMap((g) => g.copies.map((c) => c.member))].sort((a, b) => a - b);
     for (const member of created) actions.push({ op: 'create', member, from });
 
@@ -183,16 +210,26 @@ class SetWalker {
         actions.push({ op: 'data', sources, sinks, cut, size: choice.size, fragmentBytes: choice.fragmentBytes, way: choice.way });
       }
     }
+    const afrData = v.afr?.fileData;
+    if (afrData && afrData.copyFrom !== null && afrData.sinks.length > 0) {
+      const size = this.copyOfMember(v, afrData.copyFrom)?.size ?? 0;
+      actions.push({ op: 'copy', from: afrData.copyFrom, sinks: afrData.sinks, size });
+    }
     // Created names get the metadata pass too: one made by linking an inode that survived elsewhere keeps that inode's.
     const m = v.metadata;
     const metaSinks = [...new Set([...(m?.sinks ?? []), ...created])].filter((s) => s !== m?.copyFrom).sort((x, y) => x - y);
     if (m && m.copyFrom !== null && metaSinks.length > 0) {
       actions.push({ op: 'metadata', from: m.copyFrom, sinks: metaSinks, parts: m.differs.length > 0 ? m.differs : ['mode', 'owner', 'mdata', 'xattrs'] });
     }
-    const counters = this.counters(v, whole);
-    if (counters && (actions.length > 0 || v.dirty.length > 0 || v.healing.length > 0 || this.versionsDiffer(v, counters))) actions.push(counters);
-    const listed = v.gfid ? this.view.indexedOn!(v.gfid) : [];
-    if (v.gfid && listed.length > 0 && whole) actions.push({ op: 'index', members: listed, gfid: v.gfid });
+    if (replica) {
+      if (v.afr && hasChangelog(v)) actions.push({ op: 'changelog', members: [...participants] });
+    } else {
+      const counters = this.counters(v, whole);
+      if (counters && (actions.length > 0 || v.dirty.length > 0 || v.healing.length > 0 || this.versionsDiffer(v, counters))) actions.push(counters);
+    }
+    const entries = v.gfid && whole ? this.indexEntries(v.gfid) : [];
+    if (entries.length > 0) actions.push({ op: 'index', gfid: v.gfid!, entries });
+    actions.push(...leaving(staleGroups.filter((g) => g.gfid !== v.gfid)));
     return { verdict: v, actions, left: null };
   }
 
@@ -214,6 +251,10 @@ class SetWalker {
     return v.ecDir ? { op: 'counters', members: [...this.view.participants], version: v.ecDir.version & ~EC_HEAL_BIT, metaVersion: meta, size: null } : null;
   }
 
+  private copyOfMember(v: EntryVerdict, member: number): BrickCopy | undefined {
+    return v.name.kind === 'present' ? v.name.group.copies.find((c) => c.member === member) : undefined;
+  }
+
   private versionsDiffer(v: EntryVerdict, c: Extract<HealAction, { op: 'counters' }>): boolean {
     if (v.name.kind !== 'present') return false;
     return v.name.group.copies.some((copy) => {
@@ -229,6 +270,12 @@ class SetWalker {
   }
 }
 
+/** Any AFR counter (pending or dirty) not zero on any member. */
+function hasChangelog(v: EntryVerdict): boolean {
+  const m = v.afr!.matrix;
+  return [...m.pending.flat(2), ...m.dirty.flat()].some((x) => x !== 0);
+}
+
 function versionOf(c: BrickCopy): { data: bigint; meta: bigint } {
   const raw = c.xattrs.get('trusted.ec.version');
   if (!raw || raw.length !== 16) return { data: 0n, meta: 0n };
@@ -242,7 +289,7 @@ function metaVersionOf(c: BrickCopy): bigint {
 
 /** Why `heal --apply` leaves sets of this layout alone, or null when it heals them. */
 export function notHealedByApply(layout: VolumeLayout): string | null {
-  return layout.kind === 'disperse' ? null : `gfsck heal --apply does not heal ${layout.kind} sets yet`;
+  return layout.kind === 'distribute' ? 'a plain distribute volume has nothing to heal from' : null;
 }
 
 /**
@@ -253,14 +300,16 @@ export function notHealedByApply(layout: VolumeLayout): string | null {
 function sinksOf(p: EntryPlan): Set<number> {
   const v = p.verdict;
   const touched = new Set<number>(v.ecDir?.sinks ?? []);
-  if (v.afr) for (const d of [v.afr.data, v.afr.metadata, v.afr.entry]) for (const s of d.sinks) touched.add(s);
+  if (v.afr) {
+    for (const s of [...(v.afr.fileData?.sinks ?? []), ...v.afr.entry.sinks, ...(v.metadata?.sinks ?? [])]) touched.add(s);
+  }
   if (v.name.kind !== 'conflict') {
     for (const g of v.name.stale) for (const c of g.copies) touched.add(c.member);
     if (v.name.kind === 'present') for (const m of v.name.missing) touched.add(m);
   }
   for (const a of p.actions) {
     if (a.op === 'quarantine' || a.op === 'create') touched.add(a.member);
-    if (a.op === 'data' || a.op === 'metadata') for (const s of a.sinks) touched.add(s);
+    if (a.op === 'data' || a.op === 'metadata' || a.op === 'copy') for (const s of a.sinks) touched.add(s);
   }
   return touched;
 }
@@ -271,7 +320,7 @@ export function sourcesAndSinks(p: EntryPlan): { sources: number[]; sinks: numbe
   if (v.status === 'conflict' || v.status === 'unrecoverable') return { sources: [], sinks: [] };
   const touched = sinksOf(p);
   const all = v.name.kind === 'present' ? [...v.name.group.copies.map((c) => c.member), ...v.name.missing] : [];
-  const dataSources = v.ecData ? chooseEcData(v.ecData, false)?.sources.map((c) => c.member) ?? [] : v.ecDir?.sources ?? null;
+  const dataSources = v.ecData ? chooseEcData(v.ecData, false)?.sources.map((c) => c.member) ?? [] : v.ecDir?.sources ?? v.afr?.fileData?.sources ?? null;
   const sources = (dataSources ?? all).filter((m) => !touched.has(m));
   return { sources: [...new Set(sources)].sort((a, b) => a - b), sinks: [...touched].sort((a, b) => a - b) };
 }
@@ -291,6 +340,14 @@ export function describeAction(a: HealAction, set: number[]): string {
     }
     case 'metadata': return `copy ${a.parts.join(', ')} from ${b(a.from)} to ${list(a.sinks)}`;
     case 'counters': return `set ec.version ${a.version}/${a.metaVersion}${a.size === null ? '' : `, ec.size ${a.size}`}, dirty 0 on ${list(a.members)}`;
-    case 'index': return `remove the xattrop index entry on ${list(a.members)}`;
+    case 'copy': return `copy the data from ${b(a.from)} to ${list(a.sinks)} (${a.size} bytes)`;
+    case 'changelog': return `zero the AFR changelog (trusted.afr.*) on ${list(a.members)}`;
+    case 'index': {
+      const kinds = [...new Set(a.entries.map((e) => e.kind))].map((kind) => {
+        const on = a.entries.filter((e) => e.kind === kind);
+        return `${kind} on ${list([...new Set(on.map((e) => e.member))])}${kind === 'entry-changes' ? ` (${on.length} names)` : ''}`;
+      });
+      return `remove the index entries: ${kinds.join('; ')}`;
+    }
   }
 }

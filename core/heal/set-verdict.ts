@@ -8,6 +8,7 @@ import { shellWord } from '../fs/names.ts';
 import { brickLabel, type VolumeShape } from '../volume/copies.ts';
 import { isCompared } from '../volume/layout.ts';
 import type { LayoutSource } from '../volume/resolve.ts';
+import { describePolicy, type Policy } from './policy.ts';
 import { newSummary, notHealedByApply, planHeal, type SetSummary } from './plan.ts';
 
 /** Each set's summary from the heal plan of every entry, streamed: nothing is kept per entry. */
@@ -24,13 +25,14 @@ export function staleBricks(s: SetSummary): Array<{ brick: number; entries: numb
   return s.bricks.map((brick, m) => ({ brick, entries: s.sinkCounts[m]! })).filter((x) => x.entries > 0);
 }
 
-const entries = (n: number): string => `${n} entr${n === 1 ? 'y' : 'ies'}`;
+/** "1 entry", "2 entries". */
+export const entryCount = (n: number): string => `${n} entr${n === 1 ? 'y' : 'ies'}`;
 
 /** One line per set: which bricks are stale and for how many entries, or why the set was not (wholly) compared. */
 export function describeSet(s: SetSummary, shape: VolumeShape): string {
   const given = s.bricks.map(brickLabel).join(',');
   const stale = staleBricks(s);
-  const verdict = stale.length === 0 ? 'no brick needs healing' : stale.map((x) => `${brickLabel(x.brick)} stale for ${entries(x.entries)}`).join(', ');
+  const verdict = stale.length === 0 ? 'no brick needs healing' : stale.map((x) => `${brickLabel(x.brick)} stale for ${entryCount(x.entries)}`).join(', ');
   if (s.complete) return `set ${s.set} (${given}): ${verdict}`;
   const size = shape.layout.setSize;
   const head = `${s.bricks.length} of ${size} bricks of set ${s.set} given`;
@@ -43,11 +45,13 @@ export interface HealInvocation {
   bricks: string[];
   layout: LayoutSource;
   trustFragments?: boolean;
+  policy?: Policy;
 }
 
 export function healApplyCommand(how: HealInvocation): string {
   const layout = how.layout.volinfo ? ['--volinfo', how.layout.volinfo] : how.layout.layout ? ['--layout', how.layout.layout] : [];
-  return ['gfsck', 'heal', '--apply', ...(how.trustFragments ? ['--trust-fragments'] : []), ...layout, ...how.bricks].map(shellWord).join(' ');
+  const replica = [...(how.layout.quorum ? ['--quorum', how.layout.quorum] : []), ...(how.policy ? ['--policy', describePolicy(how.policy)] : [])];
+  return ['gfsck', 'heal', '--apply', ...(how.trustFragments ? ['--trust-fragments'] : []), ...replica, ...layout, ...how.bricks].map(shellWord).join(' ');
 }
 
 /** The verdict of every set, then what heals them: the command, or why gfsck's heal leaves them. */

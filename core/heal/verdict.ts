@@ -10,8 +10,10 @@
  */
 import type { EntryType } from '../brick/entry.ts';
 import { brickLabel, xattr, xattrJson, type BrickCopy } from '../volume/copies.ts';
-import { dataFragments, type BrickSet, type VolumeLayout } from '../volume/layout.ts';
-import { afrSources, pendingMatrix, type AfrDirection, type PendingMatrix } from './afr.ts';
+import { arbiterMember, dataFragments, type BrickSet, type VolumeLayout } from '../volume/layout.ts';
+import { AFR_COLUMNS, accusations, afrSources, entryDirection, pendingMatrix, quorumRule, type AfrColumn, type AfrDirection, type PendingMatrix, type QuorumRule } from './afr.ts';
+import { judgeAfrData, type AfrDataVerdict } from './afr-data.ts';
+import { describeCopy, policyOutcomes, type Policy, type PolicyPick } from './policy.ts';
 import { chooseEcData, judgeEcData, type EcDataChoice, type EcDataVerdict } from './ec-data.ts';
 import { judgeAfrMetadata, judgeEcMetadata, soleMetadata, type MetadataVerdict } from './metadata.ts';
 import { entryDirty, judgeName, type NameVerdict, type SetKind } from './names.ts';
@@ -26,6 +28,8 @@ export interface SetView {
   participants: number[];
   /** Members whose xattrop index lists a gfid (heal reads the index; inspect reports it in pass 4). */
   indexedOn?: (gfid: string) => number[];
+  /** The admin's choice for replica split-brains (--policy); without one they are reported, not settled. */
+  policy?: Policy | null;
 }
 
 /** Directory entries on EC (§1.6): the highest data version is the reference. */
@@ -37,9 +41,13 @@ export interface EcDirVerdict {
 
 export interface AfrVerdict {
   matrix: PendingMatrix;
+  quorum: QuorumRule;
+  /** The raw directions per column, as the matrix gives them. */
   data: AfrDirection;
   metadata: AfrDirection;
   entry: AfrDirection;
+  /** For a regular file: the copy heal reads and the bricks it rewrites. */
+  fileData: AfrDataVerdict | null;
 }
 
 export interface EntryVerdict {
@@ -60,6 +68,10 @@ export interface EntryVerdict {
   status: EntryStatus;
   /** Why, in words, one line each. */
   reasons: string[];
+  /** Of those, what nothing settles (a conflict's cause, without the choices). */
+  unsettled: string[];
+  /** A replica conflict's copies, side by side in the reasons (and their sha256 with --verify-data). */
+  evidence: BrickCopy[];
 }
 
 export function setKind(view: SetView, parentCopies: BrickCopy[] | null): SetKind {
@@ -71,6 +83,8 @@ export function setKind(view: SetView, parentCopies: BrickCopy[] | null): SetKin
       kind: 'replicate',
       parentMatrix: full ? pendingMatrix(view.set, parentCopies.map((c) => ({ member: c.member, xattrs: xattrJson(c) }))) : null,
       parentDirty: parentCopies !== null && entryDirty(parentCopies),
+      policy: view.policy ?? null,
+      setSize: view.set.bricks.length,
     };
   }
   return { kind: 'distribute' };
@@ -88,26 +102,31 @@ export function judgeSetName(view: SetView, nameCopies: BrickCopy[], parentCopie
  */
 export function judgeEntry(view: SetView, path: Buffer, name: NameVerdict, inodeCopies: BrickCopy[]): EntryVerdict {
   const setIndex = view.set.index;
-  const base = { path, set: setIndex, name, ecData: null, ecDir: null, afr: null, metadata: null, dirty: [], healing: [] };
+  const base = { path, set: setIndex, name, ecData: null, ecDir: null, afr: null, metadata: null, dirty: [], healing: [], evidence: [] };
   if (name.kind === 'stale') {
     const [held] = name.stale;
-    return { ...base, gfid: held!.gfid, type: held!.type, status: 'heal', reasons: name.evidence.map((e) => `stale name ${e}: heal removes it`) };
+    return { ...base, gfid: held!.gfid, type: held!.type, status: 'heal', reasons: name.evidence.map((e) => `stale name ${e}: heal removes it`), unsettled: [] };
   }
   if (name.kind === 'conflict') {
-    return { ...base, gfid: null, type: null, status: 'conflict', reasons: [`${name.what} conflict: ${name.evidence.join('; ')}`] };
+    const unsettled = [`${name.what} conflict: ${name.evidence.join('; ')}`];
+    const reasons = [...unsettled];
+    const evidence = view.layout.kind === 'replicate' ? sideBySide(name.groups.flatMap((g) => g.copies)) : [];
+    if (evidence.length > 0) reasons.push(...evidence.map(describeCopy), choices(policyOutcomes(evidence, view.set.bricks.length)));
+    return { ...base, gfid: null, type: null, status: 'conflict', reasons, unsettled, evidence };
   }
   const { group } = name;
   const copies = [...inodeCopies].sort((a, b) => a.member - b.member);
-  const verdict: EntryVerdict = { ...base, gfid: group.gfid, type: group.type, status: 'healthy', reasons: [] };
+  const verdict: EntryVerdict = { ...base, gfid: group.gfid, type: group.type, status: 'healthy', reasons: [], unsettled: [] };
   const raise: Raise = (s, why) => {
     verdict.reasons.push(why);
+    if (s === 'conflict') verdict.unsettled.push(why);
     if (RANK[s] > RANK[verdict.status]) verdict.status = s;
   };
   for (const g of name.stale) raise('heal', `another inode (${g.type} ${g.gfid ?? 'without gfid'}) under this name on ${g.copies.map((c) => brickLabel(c.brick)).join(',')}: heal replaces it`);
   if (name.missing.length > 0) raise('heal', `missing on ${labels(view, name.missing)}: heal creates it there`);
   const { layout } = view;
   if (layout.kind === 'disperse') judgeEc(view, copies, group.type, verdict, raise);
-  else if (layout.kind === 'replicate') judgeAfr(view, copies, verdict, raise);
+  else if (layout.kind === 'replicate') judgeAfr(view, copies, group.type, verdict, raise);
   else verdict.metadata = copies.length > 0 ? soleMetadata(copies[0]!) : null;
   const listed = group.gfid ? view.indexedOn?.(group.gfid) ?? [] : [];
   if (listed.length > 0 && verdict.status === 'healthy') {
@@ -157,26 +176,74 @@ function judgeEc(view: SetView, copies: BrickCopy[], type: EntryType, v: EntryVe
   describeMetadata(view, v.metadata, raise);
 }
 
-function judgeAfr(view: SetView, copies: BrickCopy[], v: EntryVerdict, raise: Raise): void {
+function judgeAfr(view: SetView, copies: BrickCopy[], type: EntryType, v: EntryVerdict, raise: Raise): void {
   v.dirty = copies.filter((c) => {
     const d = xattr(c, 'trusted.afr.dirty');
     return d?.kind === 'afr-dirty' && (d.counters.data !== 0 || d.counters.metadata !== 0 || d.counters.entry !== 0);
   }).map((c) => c.member);
-  if (copies.length < view.set.bricks.length) {
+  const n = view.set.bricks.length;
+  if (view.participants.length < n || copies.length === 0) {
     v.metadata = copies.length > 0 ? soleMetadata(copies[0]!) : null;
     return; // the direction needs every brick's view of the pending matrix
   }
+  // A brick without the name accuses nobody: its row of the matrix is zero.
   const matrix = pendingMatrix(view.set, copies.map((c) => ({ member: c.member, xattrs: xattrJson(c) })));
-  const data = afrSources(matrix, 'data');
-  const metadata = afrSources(matrix, 'metadata');
-  const entry = afrSources(matrix, 'entry');
-  v.afr = { matrix, data, metadata, entry };
-  for (const [column, d] of [['data', data], ['metadata', metadata], ['entry', entry]] as const) {
-    if (d.splitBrain) raise('conflict', `${column} split-brain: the bricks accuse each other (${d.describe})`);
-    else if (d.sinks.length > 0) raise('heal', `${column}: sources ${labels(view, d.sources)}, sinks ${labels(view, d.sinks)} (${d.describe})`);
+  const quorum = quorumRule(view.layout);
+  const policy = view.policy ?? null;
+  const data = afrSources(matrix, 'data', quorum);
+  const metadata = afrSources(matrix, 'metadata', quorum);
+  const entry = entryDirection(matrix);
+  const fileData = type === 'file' ? judgeAfrData(copies, matrix, quorum, arbiterMember(view.layout), policy, view.participants) : null;
+  v.afr = { matrix, quorum, data, metadata, entry, fileData };
+  const words = (column: AfrColumn) => accusations(matrix, column, (m) => labels(view, [m])) ?? 'nobody accuses anybody';
+  const assumed = (d: AfrDirection) => (d.otherReading ? `; ${assumedQuorum(view, quorum, d.otherReading)}` : '');
+  if (fileData) {
+    const how = fileData.how;
+    if (how === 'split-brain') raise('conflict', `data split-brain: ${words('data')}${assumed(data)}`);
+    else if (how === 'arbiter-only') raise('conflict', `data: only the arbiter ${labels(view, data.sources)} is a source, and it holds no data (${words('data')})`);
+    if (how === 'split-brain' || how === 'arbiter-only') showSides(v, copies, fileData.outcomes);
+    else if (fileData.sinks.length > 0) raise('heal', `data: ${words('data')}${assumed(data)}; copied from ${labels(view, [fileData.copyFrom!])} to ${labels(view, fileData.sinks)}`);
+    for (const note of fileData.notes) v.reasons.push(note);
   }
-  v.metadata = judgeAfrMetadata(copies, matrix);
+  if (type === 'dir' && accusations(matrix, 'entry', String)) {
+    raise('heal', entry.splitBrain
+      ? `entries: ${words('entry')}: the bricks accuse each other, so every name is kept on every brick (conservative merge)`
+      : `entries: ${words('entry')}; sources ${labels(view, entry.sources)}, sinks ${labels(view, entry.sinks)}`);
+  }
+  v.metadata = judgeAfrMetadata(copies, matrix, quorum, policy, n);
+  if (v.metadata.reason === 'split-brain') {
+    raise('conflict', `metadata split-brain: ${words('metadata')}${assumed(metadata)}; the copies differ in ${v.metadata.differs.join(', ')}`);
+    showSides(v, copies, v.metadata.outcomes ?? []);
+  } else if (v.metadata.sinks.length > 0) {
+    raise('heal', `metadata (${v.metadata.differs.join(', ')}) differs on ${labels(view, v.metadata.sinks)}: copied from ${labels(view, [v.metadata.copyFrom!])}`);
+  }
+  if (v.metadata.note) v.reasons.push(v.metadata.note);
+  const pending = AFR_COLUMNS.map((c) => accusations(matrix, c, (m) => labels(view, [m])) && c).filter(Boolean);
+  if (v.status === 'healthy' && pending.length > 0) raise('heal', `the changelog still accuses (${pending.map((c) => `${c}: ${words(c as AfrColumn)}`).join('; ')}), with nothing to copy: heal resets it`);
   if (v.dirty.length > 0 && v.status === 'healthy') raise('heal', `trusted.afr.dirty set on ${labels(view, v.dirty)}`);
+}
+
+/** An assumed quorum, and what the other reading decides (the admin can tell gfsck which is true). */
+function assumedQuorum(view: SetView, quorum: QuorumRule, other: NonNullable<AfrDirection['otherReading']>): string {
+  const decides = other.splitBrain ? 'split-brain' : `${labels(view, other.sources)} win`;
+  return `assumed quorum-type ${quorum.type} (GlusterFS's default for replica ${view.set.bricks.length}; --volinfo or --quorum tell); under ${other.type}: ${decides}`;
+}
+
+/** The copies in conflict, sorted by member. */
+const sideBySide = (copies: BrickCopy[]): BrickCopy[] => [...copies].sort((a, b) => a.member - b.member);
+
+/** A split-brain's evidence, once per entry: each copy, then what each policy would keep. */
+function showSides(v: EntryVerdict, copies: BrickCopy[], outcomes: Array<{ policy: string; pick: PolicyPick }>): void {
+  if (v.evidence.length === 0) {
+    v.evidence = sideBySide(copies);
+    v.reasons.push(...v.evidence.map(describeCopy));
+  }
+  v.reasons.push(choices(outcomes));
+}
+
+/** What each policy would keep, in words. */
+function choices(outcomes: Array<{ policy: string; pick: PolicyPick }>): string {
+  return `choose with --policy: ${outcomes.map((o) => `${o.policy} → ${o.pick.member === null ? `nothing (${o.pick.why})` : o.pick.why}`).join('; ')}; or brick=N`;
 }
 
 function describeMetadata(view: SetView, m: MetadataVerdict | null, raise: Raise): void {

@@ -4,7 +4,10 @@
  * decoder rebuild --out uses); a brick whose fragment disagrees leaves the sources and
  * becomes a sink, with the fragment offsets where it went wrong. Metadata says nothing
  * about silent bitrot or a torn write: GlusterFS serves such data without noticing.
+ * For a replica split-brain, each copy's sha256 joins the evidence the admin chooses from.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { CHUNK_SIZE } from '../ec/layout.ts';
 import { EcWorkerPool } from '../ec/parallel.ts';
 import { streamEc, type BlockSink } from '../recover/content.ts';
@@ -14,6 +17,15 @@ import type { EntryVerdict } from './verdict.ts';
 
 const DISCARD: BlockSink = { write: async () => undefined };
 
+async function sha256Of(file: Buffer, onBytes: (n: number) => void): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    onBytes(chunk.length);
+  }
+  return hash.digest('hex');
+}
+
 export class DataVerifier {
   private pool: EcWorkerPool | null = null;
   bytes = 0;
@@ -22,6 +34,7 @@ export class DataVerifier {
 
   /** Refines the verdict of one file in place: rotten sources become sinks. */
   async verify(v: EntryVerdict): Promise<void> {
+    if (v.evidence.length > 0) return this.hashSides(v);
     const data = v.ecData;
     const k = dataFragments(this.shape.layout);
     if (!data || data.reason !== 'ok' || data.sources.length <= k) return;
@@ -43,6 +56,15 @@ export class DataVerifier {
       v.reasons.push(`fragments disagree in ${outcome.undecidable.length} stripe(s) from fragment byte ${outcome.undecidable[0]! * CHUNK_SIZE} and there is not enough redundancy to tell which brick is wrong`);
       v.status = 'unrecoverable';
     }
+  }
+
+  private async hashSides(v: EntryVerdict): Promise<void> {
+    const files = v.evidence.filter((c) => c.type === 'file');
+    if (files.length === 0) return;
+    const sums = [];
+    for (const c of files) sums.push({ brick: c.brick, sha256: await sha256Of(c.file, (n) => this.onBytes((this.bytes += n))) });
+    const alike = new Set(sums.map((s) => s.sha256)).size === 1;
+    v.reasons.push(`sha256: ${sums.map((s) => `${brickLabel(s.brick)} ${s.sha256}`).join(', ')}${alike && files.length > 1 ? ' (the same content)' : ''}`);
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,8 @@
  * from trusted.glusterfs.mdata, which GlusterFS treats as authoritative; a copy without it
  * keeps the brick's own times.
  */
-import { pendingMatrix } from '../heal/afr.ts';
+import { pendingMatrix, quorumRule } from '../heal/afr.ts';
+import type { Policy } from '../heal/policy.ts';
 import { judgeAfrMetadata, judgeEcMetadata, soleMetadata } from '../heal/metadata.ts';
 import type { Timestamp } from '../xattr/decode.ts';
 import { brickLabel, requiredCopies, xattr, xattrJson, type BrickCopy, type VolumeShape } from '../volume/copies.ts';
@@ -21,17 +22,17 @@ export interface Metadata {
   notes: string[];
 }
 
-export function chooseMetadata(copies: BrickCopy[], shape: VolumeShape): Metadata {
+export function chooseMetadata(copies: BrickCopy[], shape: VolumeShape, policy: Policy | null): Metadata {
   const ordered = [...copies].sort((a, b) => a.brick - b.brick);
   let verdict = soleMetadata(ordered[0]!);
   if (ordered.length > 1 && shape.layout.kind === 'disperse') {
     verdict = judgeEcMetadata(ordered, requiredCopies(shape));
   } else if (ordered.length > 1 && shape.layout.kind === 'replicate') {
     const set = shape.sets[ordered[0]!.set]!;
-    verdict = judgeAfrMetadata(ordered, pendingMatrix(set, ordered.map((c) => ({ member: c.member, xattrs: xattrJson(c) }))));
+    verdict = judgeAfrMetadata(ordered, pendingMatrix(set, ordered.map((c) => ({ member: c.member, xattrs: xattrJson(c) }))), quorumRule(shape.layout), policy, shape.layout.setSize);
   }
   const chosen = ordered.find((c) => c.member === verdict.copyFrom) ?? ordered[0]!;
-  const notes = verdict.fallback ? [`metadata: ${verdict.fallback.why}: took ${brickLabel(chosen.brick)}`] : [];
+  const notes = verdict.fallback ? [`metadata: ${verdict.fallback.why}: took ${brickLabel(chosen.brick)}`] : verdict.note ? [`metadata: ${verdict.note}`] : [];
   const mdata = xattr(chosen, 'trusted.glusterfs.mdata');
   return {
     copy: chosen,

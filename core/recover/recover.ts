@@ -20,6 +20,7 @@ import { resolveLayout, type LayoutSource } from '../volume/resolve.ts';
 import { EcWorkerPool } from '../ec/parallel.ts';
 import { chooseFragments, type Exclusion } from './ec-plan.ts';
 import { chooseReplica } from './replica-plan.ts';
+import type { Policy } from '../heal/policy.ts';
 import { chooseMetadata, type Metadata } from './metadata.ts';
 import { decideName } from './names.ts';
 import { SparseWriter, streamCopy, streamEc, type StreamContext, type StreamOutcome } from './content.ts';
@@ -44,6 +45,8 @@ export interface RecoverOptions {
   gfids: string[];
   /** For files GlusterFS cannot heal: recover all the fragments hold, not just ec.size. */
   trustFragments: boolean;
+  /** Replica split-brains: the copy to keep (--policy); without one every side is recovered under its own name. */
+  policy: Policy | null;
   /** Copy user.* xattrs. */
   xattrs: boolean;
   /** Files recovered at once. */
@@ -314,7 +317,7 @@ class RecoveryRun {
   /** Handles one name; regular files come back as a queued task. */
   private async entry(path: Buffer, copies: BrickCopy[]): Promise<Promise<void> | null> {
     const parent = await this.parentCopies(path);
-    const decision = decideName(copies, parent, this.shape);
+    const decision = decideName(copies, parent, this.shape, this.opts.policy);
     const base = { path: escapeName(path), gfid: decision.gfid, type: decision.type };
     if (decision.kind !== 'accept') {
       this.emit({ ...base, status: decision.kind === 'skip' ? 'skipped' : 'failed', reason: decision.reason, notes: [] });
@@ -329,6 +332,11 @@ class RecoveryRun {
           await this.directory(path, decision.copies, { ...start });
           return null;
         case 'file':
+          if (decision.sides) {
+            const sides = decision.sides;
+            const meta = chooseMetadata(decision.copies, this.shape, this.opts.policy);
+            return this.limit(async () => void (await this.sideBySide(path, { ok: 'sides', sides, reason: decision.conflict!, excluded: [] }, meta, { ...start })));
+          }
           return this.limit(() => this.file(path, decision.gfid, decision.copies, { ...start }));
         default:
           await this.linkLike(path, decision.type, decision.copies, { ...start });
@@ -362,7 +370,7 @@ class RecoveryRun {
     this.createdDirs.add(path.toString('hex'));
     this.remember(path.toString('hex'), copies);
     // Each subvolume keeps its own copy of a directory; the newest times are the volume's.
-    const perSet = [...new Set(copies.map((c) => c.set))].map((set) => chooseMetadata(copies.filter((c) => c.set === set), this.shape));
+    const perSet = [...new Set(copies.map((c) => c.set))].map((set) => chooseMetadata(copies.filter((c) => c.set === set), this.shape, this.opts.policy));
     const meta = perSet.reduce((a, b) => (timeOf(b) > timeOf(a) ? b : a));
     report.notes.push(...meta.notes);
     this.directories.push({ path, report, meta });
@@ -382,7 +390,7 @@ class RecoveryRun {
 
   /** Symlinks, FIFOs, sockets and devices: metadata only, taken from the best copy. */
   private async linkLike(path: Buffer, type: EntryReport['type'], copies: BrickCopy[], report: EntryReport): Promise<void> {
-    const meta = chooseMetadata(this.oneSet(copies), this.shape);
+    const meta = chooseMetadata(this.oneSet(copies), this.shape, this.opts.policy);
     report.notes.push(...meta.notes);
     if (type === 'symlink') {
       await this.output.symlink(path, meta.copy.target ?? Buffer.alloc(0));
@@ -439,9 +447,10 @@ class RecoveryRun {
   private async fileContent(path: Buffer, gfid: string | null, named: BrickCopy[], report: EntryReport): Promise<boolean> {
     const set = named[0]!.set;
     const copies = await this.inodeCopies(gfid, set, named);
-    const meta = chooseMetadata(copies, this.shape);
+    const meta = chooseMetadata(copies, this.shape, this.opts.policy);
     report.notes.push(...meta.notes);
     const piece = this.planPiece(copies);
+    if (piece.ok === 'sides') return this.sideBySide(path, piece, meta, report);
     if (!piece.ok) {
       this.emit({ ...report, status: 'failed', reason: piece.reason, excluded: piece.excluded });
       return false;
@@ -454,10 +463,6 @@ class RecoveryRun {
       const writer = new SparseWriter(handle);
       const outcome = await piece.stream(writer, 0);
       const result: EntryReport = { ...report, ...piece.summary, notes: [...report.notes, ...piece.summary.notes], size: piece.length };
-      if (piece.guessed) {
-        result.status = 'partial';
-        result.reason = 'data split-brain: nothing tells which copy is right, the one taken is a guess';
-      }
       describeOutcome(outcome, result);
       if (shard) {
         result.size = shard.fileSize;
@@ -477,6 +482,35 @@ class RecoveryRun {
         if (!written) await this.output.discard(path, false);
       }
     }
+  }
+
+  /**
+   * A split-brain file without a policy: each candidate copy recovered as NAME.gfsck-brickN,
+   * none under the name itself, so the admin compares them and picks.
+   */
+  private async sideBySide(path: Buffer, piece: Extract<PiecePlan, { ok: 'sides' }>, meta: Metadata, report: EntryReport): Promise<boolean> {
+    const written: string[] = [];
+    for (const side of piece.sides) {
+      const sidePath = Buffer.concat([path, Buffer.from(`.gfsck-brick${side.brick}`)]);
+      const handle = await this.output.createFile(sidePath);
+      let done = false;
+      try {
+        const writer = new SparseWriter(handle);
+        await streamCopy(side, side.size, writer, 0, this.stream);
+        await writer.finish(side.size);
+        await this.output.finishFile(sidePath, handle, { ...(await ownerAndTimes(meta)), mode: side.mode, uid: side.uid, gid: side.gid }, this.opts.xattrs);
+        done = true;
+        written.push(escapeName(sidePath));
+      } finally {
+        await handle.close();
+        if (!done) await this.output.discard(sidePath, false);
+      }
+    }
+    this.emit({
+      ...report, status: 'partial', sources: piece.sides.map((c) => c.brick), excluded: piece.excluded,
+      reason: `${piece.reason}: each copy recovered beside the name, as ${written.join(', ')}; rerun with --policy to keep one`,
+    });
+    return true;
   }
 
   /** The inode's copies in its set: by gfid (all its names and handles), plus the names seen. */
@@ -500,13 +534,12 @@ class RecoveryRun {
         stream: (writer, base) => streamEc(plan, this.shape, writer, base, this.stream),
       };
     }
-    const choice = chooseReplica(copies, this.shape);
-    if (!choice.ok) return choice;
+    const choice = chooseReplica(copies, this.shape, this.opts.policy);
+    if (choice.ok !== true) return choice;
     const plan = choice.plan;
     return {
       ok: true,
       length: plan.source.size,
-      guessed: plan.guessed,
       summary: { sources: [plan.source.brick], excluded: plan.excluded, stale: plan.stale, notes: plan.notes },
       stream: async (writer, base) => {
         await streamCopy(plan.source, plan.source.size, writer, base, this.stream);
@@ -527,7 +560,7 @@ class RecoveryRun {
         continue;
       }
       const piece = this.planPiece(this.oneSet(copies));
-      if (!piece.ok) {
+      if (piece.ok !== true) {
         report.status = 'partial';
         report.reason = `shard ${index}: ${piece.reason}; left as a hole`;
         continue;
@@ -569,10 +602,10 @@ type PiecePlan =
   | {
       ok: true;
       length: number;
-      guessed?: boolean;
       summary: { sources: number[]; excluded: Exclusion[]; stale: boolean; notes: string[] };
       stream(writer: SparseWriter, base: number): Promise<StreamOutcome | null>;
     }
+  | { ok: 'sides'; sides: BrickCopy[]; reason: string; excluded: Exclusion[] }
   | { ok: false; reason: string; excluded: Exclusion[] };
 
 /** Folds what the decoder found (rotten or disagreeing fragments) into the report. */

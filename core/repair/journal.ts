@@ -637,7 +637,7 @@ export class RepairJournal {
   }
 
   /**
-   * Another name of `inode` in `p`'s directory that is still there when `p` goes, so undo can
+   * Another name of `inode` in `p`'s directory (or the one above) that is still there when `p` goes, so undo can
    * link `p` again from it: not one the batch being prepared removes first. An index holds
    * thousands of links to one base file (`xattrop-<uuid>`, longer than the gfid names, never
    * removed): it is preferred and remembered, so the directory is read once, not per entry.
@@ -646,10 +646,16 @@ export class RepairJournal {
     const dir = p.subarray(0, p.lastIndexOf(0x2f));
     const usable = (other: Buffer) => !other.equals(p) && !this.pendingTouches.has(other.toString('latin1')) && inodeOf(other) === inode;
     const known = this.keepers.get(inode);
-    if (known && known.subarray(0, known.lastIndexOf(0x2f)).equals(dir) && usable(known)) return known;
-    const found = readdirSync(dir, { encoding: 'buffer' }).sort((a, b) => b.length - a.length).map((n) => joinPath(dir, n)).find(usable);
-    if (found) this.keepers.set(inode, found);
-    return found;
+    // entry-changes names sit one folder below their base file: its folder is searched second.
+    const folders = [dir, dir.subarray(0, dir.lastIndexOf(0x2f))];
+    if (known && folders.some((f) => known.subarray(0, known.lastIndexOf(0x2f)).equals(f)) && usable(known)) return known;
+    for (const folder of folders) {
+      const found = readdirSync(folder, { encoding: 'buffer' }).sort((a, b) => b.length - a.length).map((n) => joinPath(folder, n)).find(usable);
+      if (!found) continue;
+      this.keepers.set(inode, found);
+      return found;
+    }
+    return undefined;
   }
 
   /** A new FIFO, socket or device node. Undo removes it. */

@@ -17,9 +17,42 @@ export interface VolumeLayout {
   volumeName: string | null;
   shardBlockSize: number | null;
   source: 'volinfo' | 'option' | 'inferred';
+  /** Client quorum of a replica volume as configured (volinfo) or told (--quorum); absent: not known. */
+  quorum?: ClientQuorum;
+}
+
+/**
+ * AFR client quorum (heal-sources.md §2.2, §2.3 step 6): `auto` is more than half the bricks,
+ * `fixed` a count, `none` nothing. It decides whether bricks accused by a minority may still
+ * be sources when none is free of accusation.
+ */
+export interface ClientQuorum {
+  type: 'auto' | 'fixed' | 'none';
+  /** For `fixed`: the count. */
+  count: number;
+  origin: 'volinfo' | 'option';
+}
+
+/** `--quorum auto|none|N`. */
+export function parseQuorumOption(text: string): ClientQuorum {
+  if (text === 'auto' || text === 'none') return { type: text, count: 0, origin: 'option' };
+  if (/^[1-9]\d{0,2}$/.test(text)) return { type: 'fixed', count: Number(text), origin: 'option' };
+  throw new GfsckError('usage', `--quorum ${text}: expected auto, none or a brick count`);
+}
+
+/** The quorum a volinfo's options configure, or null when they leave GlusterFS's default. */
+function volinfoQuorum(kv: Map<string, string>): ClientQuorum | undefined {
+  const type = kv.get('cluster.quorum-type');
+  if (type === 'auto' || type === 'none') return { type, count: 0, origin: 'volinfo' };
+  const count = Number(kv.get('cluster.quorum-count'));
+  if (type === 'fixed' && Number.isInteger(count) && count > 0) return { type, count, origin: 'volinfo' };
+  return undefined;
 }
 
 export interface BrickSet { index: number; bricks: number[] }
+
+/** The arbiter's member index in each set of an arbiter volume (always the last brick), or null. */
+export const arbiterMember = (layout: VolumeLayout): number | null => (layout.kind === 'replicate' && layout.arbiter ? layout.setSize - 1 : null);
 
 /** Bricks of a set are compared with each other only when at least two of them are given. */
 export const isCompared = (set: BrickSet): boolean => set.bricks.length > 1;
@@ -102,6 +135,8 @@ export function readVolinfo(path: string): { layout: VolumeLayout; brickCount: n
     layout = { ...base, kind: 'disperse', setSize: num('disperse_count'), redundancy: num('redundancy_count') };
   } else if (type === 2) {
     layout = { ...base, kind: 'replicate', setSize: num('replica_count'), redundancy: 0, arbiter: num('arbiter_count') === 1 };
+    const quorum = volinfoQuorum(kv);
+    if (quorum) layout.quorum = quorum;
   } else if (type === 0) {
     layout = { ...base, kind: 'distribute', setSize: 1, redundancy: 0 };
   } else {

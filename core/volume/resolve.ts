@@ -9,9 +9,14 @@ import type { Catalog } from '../index/catalog.ts';
 import { GfsckError } from '../errors.ts';
 import { parseXattrJson } from '../index/xattr-column.ts';
 import { ecShape, type Decoded } from '../xattr/decode.ts';
-import { brickSets, describeLayout, parseLayoutOption, readVolinfo, type VolumeLayout } from './layout.ts';
+import { brickSets, describeLayout, parseLayoutOption, parseQuorumOption, readVolinfo, type VolumeLayout } from './layout.ts';
 
-export interface LayoutSource { volinfo?: string; layout?: string }
+export interface LayoutSource {
+  volinfo?: string;
+  layout?: string;
+  /** `--quorum`: the client quorum of a replica volume, over what the volinfo says. */
+  quorum?: string;
+}
 
 /** Where a settled layout came from, as a report's header says it. */
 export function layoutOrigin(layout: VolumeLayout, given: LayoutSource): string {
@@ -93,6 +98,11 @@ export function preflightLayout(source: LayoutSource, brickCount: number): void 
 }
 
 function declaredLayout(source: LayoutSource, brickCount: number): VolumeLayout | null {
+  const layout = volinfoOrOption(source, brickCount);
+  return layout && withQuorum(layout, source);
+}
+
+function volinfoOrOption(source: LayoutSource, brickCount: number): VolumeLayout | null {
   if (source.volinfo) {
     const info = readVolinfo(source.volinfo);
     if (info.brickCount !== brickCount) {
@@ -111,7 +121,7 @@ function declaredLayout(source: LayoutSource, brickCount: number): VolumeLayout 
 
 export function resolveLayout(catalog: Catalog, source: LayoutSource, brickCount: number): VolumeLayout {
   const seen = observe(catalog);
-  const layout = declaredLayout(source, brickCount) ?? inferred(infer(seen, brickCount));
+  const layout = declaredLayout(source, brickCount) ?? withQuorum(inferred(infer(seen, brickCount)), source);
   checkAgainstBricks(layout, seen);
   return { ...layout, volumeName: layout.volumeName ?? seen.afrVolumes[0] ?? seen.linktoVolumes[0] ?? null };
 }
@@ -128,6 +138,9 @@ export function layoutOfEntries(entries: Decoded[][], roots: Decoded[][], source
 
 /** A layout, or why the bricks cannot tell one. */
 export type Inference = { layout: VolumeLayout } | { why: string };
+
+const withQuorum = (layout: VolumeLayout, source: LayoutSource): VolumeLayout =>
+  source.quorum === undefined ? layout : { ...layout, quorum: parseQuorumOption(source.quorum) };
 
 function inferred(inference: Inference): VolumeLayout {
   if ('why' in inference) throw new GfsckError('usage', inference.why);

@@ -103,10 +103,10 @@ test('clean sets exit 0 with a verdict and "No problems found."; --layout is nam
   });
 });
 
-test('rep3-brick-down: the stale replica is named, and what heals it, since heal --apply does not heal replicas', () => {
+test('rep3-brick-down: the stale replica is named, and the one command that heals it', () => {
   withFixture('rep3-brick-down', (a) => {
     const lines = gfsck(['inspect', '--volinfo', a.volinfo!, ...a.bricks]).stdout.split('\n');
     assert.match(lines[1]!, /^set 0 \(#0,#1,#2\): #2 stale for \d+ entries$/);
-    assert.equal(lines[2], 'gfsck heal --apply does not heal replicate sets yet: with the volume started, gluster volume heal gfsckt-rep3-brick-down heals them');
+    assert.equal(lines[2], `heal them with the volume stopped: gfsck heal --apply --volinfo ${a.volinfo} ${a.bricks.join(' ')}`);
   });
 });

@@ -24,7 +24,7 @@ async function rebuild(fixture: ImportedFixture, extra: Partial<RecoverOptions> 
   const entries = new Map<string, EntryReport>();
   const summary = await recover({
     bricks: fixture.bricks, out, force: false, layout: { volinfo: fixture.volinfoDir }, db: null, only: [], gfids: [],
-    trustFragments: false, xattrs: false, jobs: 4, onEntry: (e) => entries.set(e.path, e), ...extra,
+    trustFragments: false, policy: null, xattrs: false, jobs: 4, onEntry: (e) => entries.set(e.path, e), ...extra,
   });
   return { out, summary, entries };
 }
@@ -138,14 +138,30 @@ test('ec-2p1-unhealable: ec.size bytes by default, the acknowledged data with --
   });
 });
 
-test('rep2-split-brain: split-brain guesses are partial; the rest equals the truth', async () => {
+test('rep2-split-brain: without a policy each side is recovered beside the name, never guessed; the rest equals the truth', async () => {
   await withFixture('rep2-split-brain', async (fixture) => {
     const { out, entries } = await rebuild(fixture);
-    const guessed = fixture.truth.damage.filter((d) => d.kind === 'data-split-brain' || d.kind === 'gfid-split-brain').map((d) => d.path!);
-    for (const path of guessed) assert.equal(entries.get(path)!.status, 'partial', path);
+    const sides = fixture.truth.damage.filter((d) => d.kind === 'data-split-brain' || d.kind === 'gfid-split-brain');
+    for (const d of sides) {
+      assert.equal(entries.get(d.path!)!.status, 'partial', d.path);
+      assert.match(entries.get(d.path!)!.reason!, /each copy recovered beside the name, as .*\.gfsck-brick0, .*\.gfsck-brick1; rerun with --policy/);
+      assert.throws(() => statSync(join(out, d.path!)), /ENOENT/, `${d.path}: no copy under the name itself`);
+    }
+    const data = sides.find((d) => d.kind === 'data-split-brain')!;
+    assert.equal(sha256(readFileSync(join(out, `${data.path}.gfsck-brick${data.brick}`))), data.data!.sha256);
+    assert.equal(sha256(readFileSync(join(out, `${data.path}.gfsck-brick${data.data!.otherBrick}`))), data.data!.otherSha256);
     assert.match(entries.get('/sb_meta')!.notes.join(' '), /metadata split-brain/);
-    const rest = fixture.truth.entries.filter((e) => !guessed.includes(e.path) && e.path !== '/sb_meta');
+    const rest = fixture.truth.entries.filter((e) => !sides.some((d) => d.path === e.path) && e.path !== '/sb_meta');
     const diff = await diffWithTruth(out, rest);
     assert.deepEqual(diff.filter((l) => l.startsWith('-')), []);
+  });
+});
+
+test('rep2-split-brain with --policy brick=1: the side the last client saw, and only it, equals the truth', async () => {
+  await withFixture('rep2-split-brain', async (fixture) => {
+    const { out, summary, entries } = await rebuild(fixture, { policy: { kind: 'brick', brick: 1 } });
+    assert.deepEqual(await diffWithTruth(out, fixture.truth.entries), []);
+    assert.equal(summary.failed + summary.partial, 0, JSON.stringify([...entries.values()].filter((e) => e.status !== 'recovered')));
+    assert.match(entries.get('/sb_data')!.notes.join(' '), /--policy brick=1/);
   });
 });

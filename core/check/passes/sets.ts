@@ -168,9 +168,10 @@ function reportVerdict(ctx: CheckContext, view: SetView, v: EntryVerdict, rows: 
   }
   if (v.ecData) reportEcData(ctx, view, v, rows);
   if (v.afr) {
-    for (const [kind, d] of Object.entries({ data: v.afr.data, metadata: v.afr.metadata, entry: v.afr.entry })) {
-      if (d.splitBrain) ctx.report('AFR_SPLIT_BRAIN', { path, gfid: v.gfid, vars: { kind, matrix: d.describe } });
-    }
+    // An entry split-brain is no error: heal merges the names (every name kept on every brick).
+    const how = v.afr.fileData?.how;
+    if (how === 'split-brain' || how === 'arbiter-only') ctx.report('AFR_SPLIT_BRAIN', { path, gfid: v.gfid, vars: { kind: 'data', matrix: v.afr.data.describe } });
+    if (v.metadata?.reason === 'split-brain') ctx.report('AFR_SPLIT_BRAIN', { path, gfid: v.gfid, vars: { kind: 'metadata', matrix: v.afr.metadata.describe } });
   }
   const m = v.metadata;
   if (m && m.sinks.length > 0) {

@@ -11,9 +11,9 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { closeSync, openSync } from 'node:fs';
 import { codecFor } from '../../ec/codec.ts';
-import { openForWrite, readInto, readRange, sizeOf } from '../../fs/ranges.ts';
-import { native } from '../../fs/native.ts';
+import { openForWrite, readInto } from '../../fs/ranges.ts';
 import type { RangeWrite } from '../../repair/journal.ts';
+import { diffSinkBlock, type Punch, type RewriteOutcome } from './granules.ts';
 import type { RepairSession } from '../../repair/session.ts';
 
 export interface FragmentFile {
@@ -35,11 +35,8 @@ export interface FragmentRewrite {
   step: string;
 }
 
-export interface RewriteOutcome { bytesWritten: number; bytesPunched: number; bytesUnchanged: number }
-
 /** Fragment bytes per block and source: a few MiB bounds memory and the size of one journal commit. */
 const BLOCK = 4 * 1024 * 1024;
-const GRANULE = 4096;
 
 /**
  * Rewrites the fragments of one file after another, reusing its block buffers: allocating
@@ -92,13 +89,8 @@ export class FragmentRewriter {
         codec.repairStripes(present.map((s) => s.member), views, job.sinks.map((s) => s.member), outs);
         // The writes point into the scratch buffers: they are made before the next block is computed.
         const writes: RangeWrite[] = [];
-        const punches: Array<{ path: Buffer; offset: number; length: number }> = [];
-        job.sinks.forEach((sink, i) => {
-          const fd = sinkFds[i]!;
-          const current = readRange(fd, at, Math.max(0, Math.min(length, sizeOf(fd) - at)));
-          const allocated = current.length > 0 ? native.dataExtents(fd, at, current.length) : [];
-          diffGranules(outs[i]!, current, allocated, at, sink.path, writes, punches, outcome);
-        });
+        const punches: Punch[] = [];
+        job.sinks.forEach((sink, i) => diffSinkBlock(sinkFds[i]!, sink.path, outs[i]!, at, writes, punches, outcome));
         if (writes.length > 0) session.journal.writeRanges(writes, job.step);
         for (const p of punches) session.journal.punchHole(p.path, p.offset, p.length, job.step);
         onBytes?.(length * job.sinks.length);
@@ -128,45 +120,4 @@ function readExactlySync(path: Buffer, into: Buffer): void {
   } finally {
     closeSync(fd);
   }
-}
-
-const ZERO = Buffer.alloc(GRANULE);
-
-/** Whether [start, end) overlaps none of the data extents (flat absolute start/end pairs). */
-function isHole(extents: number[], start: number, end: number): boolean {
-  for (let i = 0; i + 1 < extents.length; i += 2) if (extents[i]! < end && extents[i + 1]! > start) return false;
-  return true;
-}
-
-/**
- * Sorts one block of a sink into runs: granules to write (they differ), granules to punch
- * (the new content is zero, the old is allocated: zero bytes written out count too, or a
- * sink written without holes would stay filled), and granules already right. `current` is
- * shorter than `wanted` where the sink ends early: those bytes read as zeros (a hole).
- */
-function diffGranules(wanted: Buffer, current: Buffer, allocated: number[], base: number, path: Buffer, writes: RangeWrite[], punches: Array<{ path: Buffer; offset: number; length: number }>, outcome: RewriteOutcome): void {
-  let run: { kind: 'write' | 'punch'; start: number } | null = null;
-  const close = (end: number) => {
-    if (!run) return;
-    if (run.kind === 'write') {
-      writes.push({ path, offset: base + run.start, data: wanted.subarray(run.start, end) });
-      outcome.bytesWritten += end - run.start;
-    } else {
-      punches.push({ path, offset: base + run.start, length: end - run.start });
-      outcome.bytesPunched += end - run.start;
-    }
-    run = null;
-  };
-  for (let at = 0; at < wanted.length; at += GRANULE) {
-    const end = Math.min(wanted.length, at + GRANULE);
-    const want = wanted.subarray(at, end);
-    const have = current.subarray(Math.min(at, current.length), Math.min(end, current.length));
-    const wantZero = want.equals(ZERO.subarray(0, want.length));
-    const haveHole = have.length === 0 || isHole(allocated, base + at, base + at + have.length);
-    const kind = wantZero ? (haveHole ? null : 'punch') : have.length === want.length && have.equals(want) ? null : 'write';
-    if (kind === null) outcome.bytesUnchanged += end - at;
-    if (run && run.kind !== kind) close(at);
-    if (kind && !run) run = { kind, start: at };
-  }
-  close(wanted.length);
 }
