@@ -16,8 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededBytes } from '../test/cluster/content.ts';
 import { run } from '../test/cluster/exec.ts';
-import { gluster } from '../test/cluster/gluster.ts';
-import { copyBricks, describesHealApply, requestIndexHeal, restoreBricks, volinfoDir, waitHealInfoEmpty } from '../test/cluster/heal-proof.ts';
+import { copyBricks, describesHealApply, requestIndexHeal, restoreBricks, startWithoutOtherHealers, volinfoDir, waitHealInfoEmpty } from '../test/cluster/heal-proof.ts';
 import type { VolumeSpec } from '../test/cluster/layout.ts';
 import { withVolume, type Volume } from '../test/cluster/volume.ts';
 
@@ -28,7 +27,6 @@ const BIG_MIB = Number(process.env.GFSCK_BENCH_MIB ?? 1024);
 const GFSCK = fileURLToPath(new URL('../bin/gfsck.cjs', import.meta.url));
 /** heal info must drain within this, or the figure is reported as a failure. */
 const DRAIN_BOUND_MS = 60 * 60_000;
-const EXIT_USAGE = 16;
 
 interface Case {
   title: string;
@@ -92,7 +90,6 @@ async function gfsckSeconds(vol: Volume): Promise<string> {
   const healStart = performance.now();
   const heal = await run('/usr/bin/time', ['-f', 'peak-rss-kib %M', process.execPath, GFSCK, 'heal', '--apply', '--journal', join(vol.bricks[0]!, '..', '..', 'bench.journal'), '--volinfo', volinfoDir(vol), ...vol.bricks], { allowFailure: true, timeoutMs: DRAIN_BOUND_MS });
   const healed = seconds(healStart);
-  if (heal.code === EXIT_USAGE) return 'not supported yet (heal --apply exits 16 for this volume type)';
   const rssKiB = Number(/peak-rss-kib (\d+)/.exec(heal.stderr)?.[1]);
   if (heal.code !== 1) return `FAILED: heal --apply exited ${heal.code}: ${heal.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   const startedAt = performance.now();
@@ -128,9 +125,7 @@ for (const c of CASES.filter((x) => only === undefined || x.title.includes(only)
     await vol.stop();
     await restoreBricks(vol, pristine);
     // The same running state glustershd started from, but nothing heals it on its own.
-    await gluster(['volume', 'heal', vol.name, 'disable']);
-    if (c.spec.type === 'disperse') await gluster(['volume', 'set', vol.name, 'disperse.background-heals', '0']);
-    await vol.startForce();
+    await startWithoutOtherHealers(vol);
     console.log(`  gfsck heal --apply:  ${await gfsckSeconds(vol)}`);
   }, { tag: 'bench-heal' });
 }

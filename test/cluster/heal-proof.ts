@@ -1,9 +1,10 @@
 /**
- * The proof that a healer really healed a disperse volume a scenario left damaged: after
- * the heal GlusterFS itself sees nothing to heal, the healed bricks serve every file of the
- * truth with the good bricks killed, sparse files stay sparse, and, for gfsck, the plan is
- * empty afterwards and the journal undoes the heal byte for byte. Every check is recorded
- * with what it saw, so a healer that fails one still shows how the others went.
+ * The proof that a healer really healed a disperse or replica volume a scenario left
+ * damaged: after the heal GlusterFS itself sees nothing to heal (nor any split-brain), the
+ * healed bricks serve every file of the truth with the good bricks killed, sparse files
+ * stay sparse, and, for gfsck, the plan is empty afterwards and the journal undoes the heal
+ * byte for byte. Every check is recorded with what it saw, so a healer that fails one still
+ * shows how the others went.
  */
 import { closeSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -82,7 +83,7 @@ export function healExpectation(truth: Truth): HealExpectation {
       grown.set(d.path, { prefixBytes: acknowledged, prefixSha256: sha256Hex(patternBytes(truth.scenario, 0, acknowledged)) });
     }
   }
-  return { entries: truth.entries, grown, sinks: new Set(truth.damage.map((d) => d.brick)) };
+  return { entries: truth.entries, grown, sinks: new Set(truth.healWith?.sinks ?? truth.damage.map((d) => d.brick)) };
 }
 
 export interface Healer {
@@ -105,10 +106,10 @@ export async function requestIndexHeal(vol: Volume): Promise<void> {
   await waitFor(`gluster volume heal ${vol.name} to be accepted`, async () => ((await gluster(['volume', 'heal', vol.name], true)).code === 0 ? true : undefined), 60_000, 1000);
 }
 
-/** The options a scenario's damage needs: kept fragments for a crashed write, data reads for bitrot. */
+/** The options a scenario's damage needs: kept fragments for a crashed write, data reads for bitrot, the policy for a split-brain. */
 export function gfsckHealOptions(truth: Truth): string[] {
   const kinds = new Set(truth.damage.map((d) => d.kind));
-  return [...(kinds.has('ec-size-mismatch') ? ['--trust-fragments'] : []), ...(kinds.has('bitrot') ? ['--verify-data'] : [])];
+  return [...(kinds.has('ec-size-mismatch') ? ['--trust-fragments'] : []), ...(kinds.has('bitrot') ? ['--verify-data'] : []), ...(truth.healWith?.options ?? [])];
 }
 
 export const volinfoDir = (vol: Volume): string => `${GLUSTERD_STATE_DIR}/vols/${vol.name}`;
@@ -192,11 +193,19 @@ export const gfsckHealer: Healer = {
   },
 };
 
-export async function startWithoutOtherHealers(vol: Volume): Promise<void> {
+/** Turns off every healer of the volume: its self-heal daemon and the clients' own heals. */
+export async function disableOtherHealers(vol: Volume): Promise<void> {
   await gluster(['volume', 'heal', vol.name, 'disable']);
-  await gluster(['volume', 'set', vol.name, 'disperse.background-heals', '0']);
+  const clientHeals = isReplicate(vol) ? ['cluster.data-self-heal', 'cluster.metadata-self-heal', 'cluster.entry-self-heal'] : ['disperse.background-heals'];
+  for (const option of clientHeals) await gluster(['volume', 'set', vol.name, option, option === 'disperse.background-heals' ? '0' : 'off']);
+}
+
+export async function startWithoutOtherHealers(vol: Volume): Promise<void> {
+  await disableOtherHealers(vol);
   await vol.startForce();
 }
+
+const isReplicate = (vol: Volume): boolean => vol.spec.type === 'replicate';
 
 /** Polls heal info until every brick is connected and lists nothing; the seconds it took. Throws with the last listing after `boundMs`. */
 export async function waitHealInfoEmpty(vol: Volume, boundMs: number): Promise<number> {
@@ -214,19 +223,33 @@ export async function waitHealInfoEmpty(vol: Volume, boundMs: number): Promise<n
   return (Date.now() - start) / 1000;
 }
 
-/** (a): every brick connected and listing no entry, within the bound. */
+/** (a): every brick connected and listing no entry, within the bound; on replica volumes no split-brain either. */
 export async function checkHealInfoEmpty(vol: Volume, report: ProofReport): Promise<void> {
   await report.check('heal info lists 0 entries on every brick', async () => `empty after ${(await waitHealInfoEmpty(vol, HEAL_INFO_BOUND_MS)).toFixed(1)} s`);
+  if (!isReplicate(vol)) return;
+  await report.check('heal info split-brain lists 0 entries', async () => {
+    const listing = (await gluster(['volume', 'heal', vol.name, 'info', 'split-brain'])).stdout;
+    const counts = [...listing.matchAll(/^Number of entries in split-brain: (\d+)$/gm)].map((m) => Number(m[1]));
+    if (counts.length !== vol.bricks.length || counts.some((c) => c !== 0)) throw new Error(listing.trim().split('\n').slice(0, 12).join(' | '));
+    return `${counts.length} bricks, 0 entries each`;
+  });
 }
 
-/** Good bricks per set, as many as the set's redundancy: killed so the healed bricks must serve. */
+/**
+ * The good bricks to kill so that the healed ones must serve: per disperse set as many as
+ * its redundancy; per replica set every good data brick, so a healed brick is the only data
+ * brick up (the arbiter, which holds no data, stays). Replica proofs use quorum-type none.
+ */
 function bricksToKill(vol: Volume, sinks: Set<number>): number[] {
-  if (vol.spec.type !== 'disperse' && vol.spec.type !== 'distributed-disperse') throw new Error('the heal proof is for disperse volumes');
-  const n = setSize(vol.spec);
-  const r = vol.spec.r;
-  return Array.from({ length: subvolCount(vol.spec) }, (_, s) =>
-    Array.from({ length: n }, (_, i) => s * n + i).filter((b) => !sinks.has(b)).slice(0, r),
-  ).flat();
+  const spec = vol.spec;
+  const n = setSize(spec);
+  const arbiter = spec.type === 'replicate' && spec.arbiter ? n - 1 : null;
+  return Array.from({ length: subvolCount(spec) }, (_, s) => {
+    const data = Array.from({ length: n }, (_, i) => i).filter((i) => i !== arbiter).map((i) => s * n + i);
+    const good = data.filter((b) => !sinks.has(b));
+    if (spec.type === 'disperse' || spec.type === 'distributed-disperse') return good.slice(0, spec.r);
+    return good.length < data.length ? good : good.slice(1);
+  }).flat();
 }
 
 function fileHead(file: string, bytes: number): Buffer {

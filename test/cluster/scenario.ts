@@ -9,7 +9,7 @@ import { volinfoMembers } from './gluster.ts';
 import { setSize, truthVolume, type VolumeSpec } from './layout.ts';
 import { gfidOnMount, readNamespace } from './namespace.ts';
 import { describeOp, removesPath, resultPath, applyOp, type Op } from './ops.ts';
-import type { DamageRecord, LinktoRecord, Truth, TruthEntry } from './truth.ts';
+import type { DamageRecord, HealSettlement, LinktoRecord, Truth, TruthEntry } from './truth.ts';
 import { withVolume, type Volume } from './volume.ts';
 
 export interface Scenario {
@@ -38,6 +38,8 @@ export class ScenarioContext {
   readonly linkto: LinktoRecord[] = [];
   readonly notes: string[] = [];
   readonly stale = new Set<number>();
+  /** How a heal settles what this scenario left undecidable (see Truth.healWith). */
+  healWith: HealSettlement | undefined;
   /** Bricks currently killed: every op applied now is recorded as missed by them. */
   private readonly down = new Set<number>();
 
@@ -137,6 +139,7 @@ export async function runScenario(scenario: Scenario, vol: Volume): Promise<Trut
     damage: ctx.damage,
     ...(ctx.linkto.length > 0 ? { linkto: ctx.linkto } : {}),
     ...(ctx.notes.length > 0 ? { notes: ctx.notes } : {}),
+    ...(ctx.healWith ? { healWith: ctx.healWith } : {}),
   };
 }
 

@@ -88,4 +88,12 @@ export interface Truth {
   damage: DamageRecord[];
   linkto?: LinktoRecord[];
   notes?: string[];
+  /** What the bricks alone cannot decide (a split-brain), settled the way the entries were recorded. */
+  healWith?: HealSettlement;
+}
+
+/** The gfsck heal options that settle a scenario's split-brains as its truth has them, and the bricks that heal then rewrites. */
+export interface HealSettlement {
+  options: string[];
+  sinks: number[];
 }

@@ -1,10 +1,11 @@
 /**
- * Disperse volumes left with bricks that missed changes, for the heal proofs
+ * Disperse and replica volumes left with bricks that missed changes, for the heal proofs
  * (test/heal): run live on a fresh volume each time rather than packed as fixtures, so
  * each proof heals bricks GlusterFS has just written.
  */
 import type { Scenario } from '../scenario.ts';
 import { ec4p2Bitrot } from './bitrot.ts';
+import { rep2SplitBrain } from './split-brain.ts';
 import { staleBricks, type StaleOps } from './stale.ts';
 import { healBase, healChanges } from './trees.ts';
 import { ec2p1Unhealable } from './unhealable.ts';
@@ -31,5 +32,26 @@ export const distEc2x2p1HealOneEach = staleBricks(
   HEAL_OPS,
 );
 
-/** Every scenario the heal proofs run, the two that are not plain stale bricks last (bitrot on 4+2: with R = 1 it cannot be pinned on a brick). */
-export const HEAL_SCENARIOS: readonly Scenario[] = [ec2p1HealOne, ec4p2HealOne, ec4p2HealTwo, distEc2x2p1HealOneEach, ec2p1Unhealable, ec4p2Bitrot];
+// Quorum none, so that the proof can read through the healed brick as the only data brick up.
+const NO_QUORUM = { 'cluster.quorum-type': 'none' };
+
+export const rep3HealOne = staleBricks('rep3-heal-one', 'replica 3, brick 2 down while files change', { type: 'replicate', replica: 3, options: NO_QUORUM }, [2], HEAL_OPS);
+
+export const arbiterHealOne = staleBricks(
+  'arbiter-heal-one',
+  'replica 3 arbiter 1, data brick 1 down while files change',
+  { type: 'replicate', replica: 3, arbiter: true, options: NO_QUORUM },
+  [1],
+  HEAL_OPS,
+);
+
+/**
+ * Every scenario the heal proofs run: disperse first, the two that are not plain stale
+ * bricks last (bitrot on 4+2: with R = 1 it cannot be pinned on a brick); then replica: a
+ * stale replica, a stale data brick beside an arbiter, and every kind of split-brain
+ * (settled with the policy its truth records).
+ */
+export const HEAL_SCENARIOS: readonly Scenario[] = [
+  ec2p1HealOne, ec4p2HealOne, ec4p2HealTwo, distEc2x2p1HealOneEach, ec2p1Unhealable, ec4p2Bitrot,
+  rep3HealOne, arbiterHealOne, rep2SplitBrain,
+];

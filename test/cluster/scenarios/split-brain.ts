@@ -45,6 +45,7 @@ export const rep2SplitBrain: Scenario = {
     const gfidB = await changeWhileOnlyOneUp(ctx, b);
     await ctx.recordNamespace();
     ctx.note('entries are the view of the last client (brick 0 down): brick 1\'s side of every split-brain');
+    ctx.healWith = { options: ['--policy', 'brick=1'], sinks: [0] };
 
     const dataGfid = ctx.gfid('/sb_data');
     ctx.addDamage({
