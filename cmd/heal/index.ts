@@ -102,7 +102,7 @@ export function healCommand(): Command {
           const left = shown.filter((p) => p.left !== null);
           if (todo.length === 0) {
             for (const p of left) out(flags.json ? JSON.stringify({ type: 'left', path: escapeName(p.verdict.path), why: p.left }) : `left ${escapeName(p.verdict.path)}: ${p.left}`);
-            out(flags.json ? JSON.stringify({ type: 'summary', apply: true, healed: 0, failed: 0, left: left.length }) : `nothing to heal${left.length > 0 ? `; ${left.length} entries left` : ''}`);
+            out(flags.json ? JSON.stringify({ type: 'summary', apply: true, healed: 0, failed: 0, left: left.length }) : `nothing to heal${left.length > 0 ? `; ${entryCount(left.length)} left` : ''}`);
             process.exitCode = left.length > 0 ? EXIT.uncorrected : EXIT.clean;
             return;
           }
