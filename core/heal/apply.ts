@@ -20,7 +20,7 @@ import { brickFile } from '../index/copies.ts';
 import { escapeName, parentPath } from '../fs/names.ts';
 import { handleRelPath, ROOT_GFID } from '../gfid-tree/gfid.ts';
 import { journalPath, newRunId, RepairSession } from '../repair/session.ts';
-import type { BrickCopy, VolumeShape } from '../volume/copies.ts';
+import { brickLabel, type BrickCopy, type VolumeShape } from '../volume/copies.ts';
 import { dataFragments } from '../volume/layout.ts';
 import { EC_HEAL_BIT } from '../xattr/decode.ts';
 import { comparedXattr, mergeMdata } from './metadata.ts';
@@ -303,12 +303,10 @@ export class HealExecutor {
     }
   }
 
+  /** The inode's copy on `member`, under this name or (a rename it missed) under another. */
   private copyOf(plan: EntryPlan, member: number): BrickCopy {
-    const v = plan.verdict;
-    const copy = v.name.kind === 'present' ? v.name.group.copies.find((c) => c.member === member) : undefined;
-    const state = v.ecData?.states.find((s) => s.copy.member === member);
-    const found = copy ?? state?.copy;
-    if (!found) throw new Error(`no copy on ${member}`);
+    const found = plan.verdict.copies.find((c) => c.member === member);
+    if (!found) throw new Error(`no copy on ${brickLabel(this.bricksOf(plan)[member]!)}`);
     return found;
   }
 

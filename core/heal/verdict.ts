@@ -70,6 +70,8 @@ export interface EntryVerdict {
   reasons: string[];
   /** Of those, what nothing settles (a conflict's cause, without the choices). */
   unsettled: string[];
+  /** The inode's copies the verdict judged, one per member (by name, or by gfid where the name is missing); empty for a stale name or a conflict. */
+  copies: BrickCopy[];
   /** A replica conflict's copies, side by side in the reasons (and their sha256 with --verify-data). */
   evidence: BrickCopy[];
 }
@@ -102,7 +104,7 @@ export function judgeSetName(view: SetView, nameCopies: BrickCopy[], parentCopie
  */
 export function judgeEntry(view: SetView, path: Buffer, name: NameVerdict, inodeCopies: BrickCopy[]): EntryVerdict {
   const setIndex = view.set.index;
-  const base = { path, set: setIndex, name, ecData: null, ecDir: null, afr: null, metadata: null, dirty: [], healing: [], evidence: [] };
+  const base = { path, set: setIndex, name, ecData: null, ecDir: null, afr: null, metadata: null, dirty: [], healing: [], evidence: [], copies: [] };
   if (name.kind === 'stale') {
     const [held] = name.stale;
     return { ...base, gfid: held!.gfid, type: held!.type, status: 'heal', reasons: name.evidence.map((e) => `stale name ${e}: heal removes it`), unsettled: [] };
@@ -116,7 +118,7 @@ export function judgeEntry(view: SetView, path: Buffer, name: NameVerdict, inode
   }
   const { group } = name;
   const copies = [...inodeCopies].sort((a, b) => a.member - b.member);
-  const verdict: EntryVerdict = { ...base, gfid: group.gfid, type: group.type, status: 'healthy', reasons: [], unsettled: [] };
+  const verdict: EntryVerdict = { ...base, copies, gfid: group.gfid, type: group.type, status: 'healthy', reasons: [], unsettled: [] };
   const raise: Raise = (s, why) => {
     verdict.reasons.push(why);
     if (s === 'conflict') verdict.unsettled.push(why);
