@@ -7,7 +7,8 @@ import type { TruthVolume } from './truth.ts';
 export type VolumeLayout =
   | { type: 'disperse'; k: number; r: number }
   | { type: 'distributed-disperse'; subvols: number; k: number; r: number }
-  | { type: 'replicate'; replica: number; arbiter?: boolean }
+  /** `subvols` > 1: distributed-replicate, the replica sets in brick order. */
+  | { type: 'replicate'; replica: number; arbiter?: boolean; subvols?: number }
   | { type: 'distribute'; bricks: number };
 
 export interface VolumeFeatures {
@@ -37,6 +38,8 @@ export function subvolCount(layout: VolumeLayout): number {
   switch (layout.type) {
     case 'distributed-disperse':
       return layout.subvols;
+    case 'replicate':
+      return layout.subvols ?? 1;
     case 'distribute':
       return layout.bricks;
     default:
@@ -103,7 +106,7 @@ export function specFromTruth(volume: TruthVolume): VolumeSpec {
         : { type: 'distributed-disperse', subvols: volume.subvols, k: n - r, r, ...features };
     }
     case 'replicate':
-      return { type: 'replicate', replica: volume.replica!, arbiter: volume.arbiter === 1, ...features };
+      return { type: 'replicate', replica: volume.replica!, arbiter: volume.arbiter === 1, ...(volume.subvols > 1 ? { subvols: volume.subvols } : {}), ...features };
     case 'distribute':
       return { type: 'distribute', bricks: volume.subvols, ...features };
   }
@@ -111,7 +114,7 @@ export function specFromTruth(volume: TruthVolume): VolumeSpec {
 
 /**
  * Parses the CLI's shape notation: `disperse:4+2`, `dist-disperse:2x2+1`, `replica:3`,
- * `arbiter`, `distribute:3`, each optionally followed by `,shard=4MB`.
+ * `dist-replica:2x3`, `arbiter`, `distribute:3`, each optionally followed by `,shard=4MB`.
  */
 export function parseSpec(text: string): VolumeSpec {
   const [shape, ...extras] = text.split(',');
@@ -127,9 +130,10 @@ export function parseSpec(text: string): VolumeSpec {
     return { type: 'distributed-disperse', subvols: +m[1]!, k: +m[2]!, r: +m[3]!, ...features };
   }
   if ((m = /^replica:(\d+)$/.exec(shape!))) return { type: 'replicate', replica: +m[1]!, ...features };
+  if ((m = /^dist-replica:(\d+)x(\d+)$/.exec(shape!))) return { type: 'replicate', subvols: +m[1]!, replica: +m[2]!, ...features };
   if (shape === 'arbiter') return { type: 'replicate', replica: 3, arbiter: true, ...features };
   if ((m = /^distribute:(\d+)$/.exec(shape!))) return { type: 'distribute', bricks: +m[1]!, ...features };
-  throw new Error(`unknown volume shape "${shape}" (disperse:K+R, dist-disperse:SxK+R, replica:N, arbiter, distribute:N)`);
+  throw new Error(`unknown volume shape "${shape}" (disperse:K+R, dist-disperse:SxK+R, replica:N, dist-replica:SxN, arbiter, distribute:N)`);
 }
 
 /**
@@ -153,8 +157,7 @@ export function specFromVolinfo(fields: Map<string, string>): VolumeSpec {
   }
   const replica = num('replica_count');
   if (replica > 1) {
-    if (count !== replica) throw new Error('distributed-replicate volumes are not supported by the harness');
-    return { type: 'replicate', replica, arbiter: num('arbiter_count') > 0, ...features };
+    return { type: 'replicate', replica, arbiter: num('arbiter_count') > 0, ...(count > replica ? { subvols: count / replica } : {}), ...features };
   }
   return { type: 'distribute', bricks: count, ...features };
 }

@@ -45,13 +45,22 @@ export const arbiterHealOne = staleBricks(
   HEAL_OPS,
 );
 
+export const distRep2x3HealOneEach = staleBricks(
+  'dist-rep-2x3-heal',
+  'distributed-replicate 2 x 3, brick 2 (set 0) and brick 3 (set 1) down while files change',
+  { type: 'replicate', subvols: 2, replica: 3, options: NO_QUORUM },
+  [2, 3],
+  HEAL_OPS,
+);
+
 /**
  * Every scenario the heal proofs run: disperse first, the two that are not plain stale
  * bricks last (bitrot on 4+2: with R = 1 it cannot be pinned on a brick); then replica: a
- * stale replica, a stale data brick beside an arbiter, and every kind of split-brain
+ * stale replica, a stale data brick beside an arbiter, one stale brick in each of two
+ * replica sets, and every kind of split-brain
  * (settled with the policy its truth records).
  */
 export const HEAL_SCENARIOS: readonly Scenario[] = [
   ec2p1HealOne, ec4p2HealOne, ec4p2HealTwo, distEc2x2p1HealOneEach, ec2p1Unhealable, ec4p2Bitrot,
-  rep3HealOne, arbiterHealOne, rep2SplitBrain,
+  rep3HealOne, arbiterHealOne, distRep2x3HealOneEach, rep2SplitBrain,
 ];
