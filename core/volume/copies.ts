@@ -61,7 +61,9 @@ export function xattr(copy: BrickCopy, name: string): Decoded | null {
 
 /** The decoded JSON form the AFR helpers (core/heal/afr.ts) read. */
 export function xattrJson(copy: BrickCopy): XattrJson {
-  const json: XattrJson = {};
+  // A dictionary from the start: keys such as a gfid2path hash are unique per file, and as
+  // properties of a plain object each would leave V8 one more hidden class behind.
+  const json: XattrJson = Object.create(null) as XattrJson;
   for (const [name, value] of copy.xattrs) json[name] = decodedToJson(decodeXattr(name, value)) as XattrJson[string];
   return json;
 }
