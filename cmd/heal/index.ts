@@ -6,6 +6,7 @@ import { policyOption, quorumOption, type Policy } from '../shared/replica-optio
 import { Command, Option } from 'commander';
 import { EXIT, GfsckError } from '../../core/errors.ts';
 import { escapeName } from '../../core/fs/names.ts';
+import { LineSpool } from '../../core/index/spool.ts';
 import { openHealPlan, type HealPlanRun } from '../../core/heal/heal.ts';
 import { describeAction, sourcesAndSinks, type EntryPlan } from '../../core/heal/plan.ts';
 import { entryCount, setVerdictJson, setVerdictLines } from '../../core/heal/set-verdict.ts';
@@ -87,55 +88,26 @@ export function healCommand(): Command {
           onScan: (p) => progress.update(() => `brick ${p.brick}: ${p.phase}: ${p.entries} entries`),
         });
         progress.update(() => 'judging every entry');
-        const shown: EntryPlan[] = [];
-        let total = 0;
-        for await (const plan of run.entries()) {
-          total++;
-          if (plan.verdict.status !== 'healthy') shown.push(plan);
-        }
-        progress.done();
-        if (flags.apply && run.shape.layout.kind === 'distribute') {
-          throw new GfsckError('usage', 'gfsck heal --apply heals disperse and replica sets; a plain distribute volume has no second copy to heal from');
-        }
         if (flags.apply) {
-          const todo = shown.filter((p) => p.actions.length > 0);
-          const left = shown.filter((p) => p.left !== null);
-          if (todo.length === 0) {
-            for (const p of left) out(flags.json ? JSON.stringify({ type: 'left', path: escapeName(p.verdict.path), why: p.left }) : `left ${escapeName(p.verdict.path)}: ${p.left}`);
-            out(flags.json ? JSON.stringify({ type: 'summary', apply: true, healed: 0, failed: 0, left: left.length }) : `nothing to heal${left.length > 0 ? `; ${entryCount(left.length)} left` : ''}`);
-            process.exitCode = left.length > 0 ? EXIT.uncorrected : EXIT.clean;
-            return;
+          if (run.shape.layout.kind === 'distribute') {
+            throw new GfsckError('usage', 'gfsck heal --apply heals disperse and replica sets; a plain distribute volume has no second copy to heal from');
           }
-          const started = Date.now();
-          const { HealExecutor } = await import('../../core/heal/apply.ts');
-          const executor = new HealExecutor(run.catalog.db, run.shape, flags.journal, Boolean(flags.force), {
-            onWarning: (w) => process.stderr.write(`gfsck: warning: ${w}\n`),
-            onJournal: (file) => out(flags.json ? JSON.stringify({ type: 'journal', file }) : `journal: ${file}`),
-            onBytes: (bytes) => progress.update(() => `healing: ${(bytes / 1048576).toFixed(1)} MiB rewritten, ${(bytes / 1048576 / Math.max((Date.now() - started) / 1000, 0.001)).toFixed(1)} MiB/s`),
-            onEntry: (p, error) => {
-              progress.done();
-              const path = escapeName(p.verdict.path);
-              if (flags.json) out(JSON.stringify({ type: 'entry', path, status: error ? 'failed' : 'healed', error }));
-              else out(error ? `FAILED ${path}: ${error}` : `healed ${path}`);
-            },
-          });
-          const result = await executor.run(todo);
-          progress.done();
-          for (const p of left) out(flags.json ? JSON.stringify({ type: 'left', path: escapeName(p.verdict.path), why: p.left }) : `left ${escapeName(p.verdict.path)}: ${p.left}`);
-          const seconds = (Date.now() - started) / 1000;
-          if (flags.json) {
-            out(JSON.stringify({ type: 'summary', apply: true, healed: result.done, failed: result.failed, left: left.length, bytes: result.bytes, seconds, journal: result.journal }));
-          } else {
-            out('');
-            out(`${entryCount(result.done)} healed, ${result.failed} failed, ${left.length} left; ${(result.bytes / 1048576).toFixed(1)} MiB of ${run.shape.layout.kind === "disperse" ? "fragments" : "data"} rewritten in ${seconds.toFixed(1)} s`);
-            out(`undo journal: ${result.journal} (gfsck heal --undo ${result.journal})`);
-          }
-          process.exitCode = result.failed + left.length > 0 ? EXIT.uncorrected : EXIT.corrected;
+          await applyPlan(run, flags, progress, out);
           return;
         }
-        if (flags.json) printJson(run, shown, total, out);
-        else printText(run, shown, total, bricks, flags, out);
-        process.exitCode = shown.length > 0 ? EXIT.uncorrected : EXIT.clean;
+        const counts = { healthy: 0, heal: 0, repairable: 0, unrecoverable: 0, conflict: 0 } satisfies Record<EntryStatus, number>;
+        // Text groups the entries by status under a header known only at the end: they wait on disk.
+        const grouped = flags.json ? null : new LineSpool(run.catalog.db);
+        for await (const plan of run.entries()) {
+          counts[plan.verdict.status]++;
+          if (plan.verdict.status === 'healthy') continue;
+          if (grouped) for (const line of entryLines(run, plan)) grouped.add(SHOWN.indexOf(plan.verdict.status), line);
+          else out(entryJson(run, plan));
+        }
+        progress.done();
+        if (grouped) printText(run, grouped, counts, bricks, flags, out);
+        else printJsonSummary(run, counts, out);
+        process.exitCode = counts.healthy < total(counts) ? EXIT.uncorrected : EXIT.clean;
       } finally {
         stopListening();
         progress.done();
@@ -144,46 +116,92 @@ export function healCommand(): Command {
     });
 }
 
-function printText(run: HealPlanRun, shown: EntryPlan[], total: number, bricks: string[], flags: HealFlags, out: (l: string) => void): void {
+const total = (counts: Record<EntryStatus, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+
+/** `--apply`: the plan streamed through the executor; what it leaves is listed after the healed entries. */
+async function applyPlan(run: HealPlanRun, flags: HealFlags, progress: Progress, out: (l: string) => void): Promise<void> {
+  const started = Date.now();
+  const { executeHeal } = await import('../../core/heal/apply.ts');
+  const left = new LineSpool(run.catalog.db);
+  const result = await executeHeal(run.catalog.db, run.shape, () => run.entries(), flags.journal, Boolean(flags.force), {
+    onLeft: (p) => left.add(0, flags.json ? JSON.stringify({ type: 'left', path: escapeName(p.verdict.path), why: p.left }) : `left ${escapeName(p.verdict.path)}: ${p.left}`),
+    onWarning: (w) => process.stderr.write(`gfsck: warning: ${w}\n`),
+    onJournal: (file) => {
+      progress.done();
+      out(flags.json ? JSON.stringify({ type: 'journal', file }) : `journal: ${file}`);
+    },
+    onBytes: (bytes) => progress.update(() => `healing: ${(bytes / 1048576).toFixed(1)} MiB rewritten, ${(bytes / 1048576 / Math.max((Date.now() - started) / 1000, 0.001)).toFixed(1)} MiB/s`),
+    onEntry: (p, error) => {
+      progress.done();
+      const path = escapeName(p.verdict.path);
+      if (flags.json) out(JSON.stringify({ type: 'entry', path, status: error ? 'failed' : 'healed', error }));
+      else out(error ? `FAILED ${path}: ${error}` : `healed ${path}`);
+    },
+  });
+  progress.done();
+  for (const line of left.lines(0)) out(line);
+  const leftCount = left.count(0);
+  if (!result) {
+    out(flags.json ? JSON.stringify({ type: 'summary', apply: true, healed: 0, failed: 0, left: leftCount }) : `nothing to heal${leftCount > 0 ? `; ${entryCount(leftCount)} left` : ''}`);
+    process.exitCode = leftCount > 0 ? EXIT.uncorrected : EXIT.clean;
+    return;
+  }
+  const seconds = (Date.now() - started) / 1000;
+  if (flags.json) {
+    out(JSON.stringify({ type: 'summary', apply: true, healed: result.done, failed: result.failed, left: leftCount, bytes: result.bytes, seconds, journal: result.journal }));
+  } else {
+    out('');
+    out(`${entryCount(result.done)} healed, ${result.failed} failed, ${leftCount} left; ${(result.bytes / 1048576).toFixed(1)} MiB of ${run.shape.layout.kind === 'disperse' ? 'fragments' : 'data'} rewritten in ${seconds.toFixed(1)} s`);
+    out(`undo journal: ${result.journal} (gfsck heal --undo ${result.journal})`);
+  }
+  process.exitCode = result.failed + leftCount > 0 ? EXIT.uncorrected : EXIT.corrected;
+}
+
+/** One entry of the human report: its line, its reasons, its actions. */
+function entryLines(run: HealPlanRun, p: EntryPlan): string[] {
+  const set = run.shape.sets[p.verdict.set]!.bricks;
+  const { sources, sinks } = sourcesAndSinks(p);
+  const who = `${sources.length > 0 ? `  sources ${sources.map((m) => brickLabel(set[m]!)).join(',')}` : ''}${sinks.length > 0 ? `  sinks ${sinks.map((m) => brickLabel(set[m]!)).join(',')}` : ''}`;
+  return [
+    `  ${escapeName(p.verdict.path)}  ${p.verdict.gfid ?? 'no gfid'}${who}`,
+    ...p.verdict.reasons.map((r) => `      ${r}`),
+    ...p.actions.map((a) => `      -> ${describeAction(a, set)}`),
+    ...(p.left && !p.verdict.reasons.includes(p.left) ? [`      left: ${p.left}`] : []),
+  ];
+}
+
+function printText(run: HealPlanRun, grouped: LineSpool, counts: Record<EntryStatus, number>, bricks: string[], flags: HealFlags, out: (l: string) => void): void {
   out(`gfsck heal: ${run.shape.roots.length} bricks, ${run.layoutText}`);
   const how = { bricks, layout: { volinfo: flags.volinfo, layout: flags.layout, quorum: flags.quorum }, trustFragments: flags.trustFragments, policy: flags.policy };
   for (const line of setVerdictLines(run.summaries, run.shape, how)) out(line);
-  for (const status of SHOWN) {
-    const group = shown.filter((p) => p.verdict.status === status);
-    if (group.length === 0) continue;
+  for (const [rank, status] of SHOWN.entries()) {
+    if (counts[status] === 0) continue;
     out('');
-    out(`${TITLES[status]} (${group.length}):`);
-    for (const p of group) {
-      const set = run.shape.sets[p.verdict.set]!.bricks;
-      const { sources, sinks } = sourcesAndSinks(p);
-      const who = `${sources.length > 0 ? `  sources ${sources.map((m) => brickLabel(set[m]!)).join(',')}` : ''}${sinks.length > 0 ? `  sinks ${sinks.map((m) => brickLabel(set[m]!)).join(',')}` : ''}`;
-      out(`  ${escapeName(p.verdict.path)}  ${p.verdict.gfid ?? 'no gfid'}${who}`);
-      for (const r of p.verdict.reasons) out(`      ${r}`);
-      for (const a of p.actions) out(`      -> ${describeAction(a, set)}`);
-      if (p.left && !p.verdict.reasons.includes(p.left)) out(`      left: ${p.left}`);
-    }
+    out(`${TITLES[status]} (${counts[status]}):`);
+    for (const line of grouped.lines(rank)) out(line);
   }
   out('');
-  const count = (s: EntryStatus) => shown.filter((p) => p.verdict.status === s).length;
-  out(`${total} entries: ${total - shown.length} healthy, ${count('heal')} to heal, ${count('repairable')} repairable, ` +
-    `${count('unrecoverable')} unrecoverable, ${count('conflict')} in conflict${shown.length > 0 ? '; nothing was changed' : ''}`);
+  const all = total(counts);
+  out(`${all} entries: ${counts.healthy} healthy, ${counts.heal} to heal, ${counts.repairable} repairable, ` +
+    `${counts.unrecoverable} unrecoverable, ${counts.conflict} in conflict${counts.healthy < all ? '; nothing was changed' : ''}`);
 }
 
-function printJson(run: HealPlanRun, shown: EntryPlan[], total: number, out: (l: string) => void): void {
-  for (const p of shown) {
-    const set = run.shape.sets[p.verdict.set]!.bricks;
-    const label = (ms: number[]) => ms.map((m) => brickLabel(set[m]!));
-    const { sources, sinks } = sourcesAndSinks(p);
-    out(JSON.stringify({
-      type: 'entry', path: escapeName(p.verdict.path), gfid: p.verdict.gfid, set: p.verdict.set, status: p.verdict.status,
-      sources: label(sources), sinks: label(sinks), reasons: p.verdict.reasons,
-      actions: p.actions.map((a) => ({ op: a.op, text: describeAction(a, set) })), left: p.left,
-    }));
-  }
-  const count = (s: EntryStatus) => shown.filter((p) => p.verdict.status === s).length;
+function entryJson(run: HealPlanRun, p: EntryPlan): string {
+  const set = run.shape.sets[p.verdict.set]!.bricks;
+  const label = (ms: number[]) => ms.map((m) => brickLabel(set[m]!));
+  const { sources, sinks } = sourcesAndSinks(p);
+  return JSON.stringify({
+    type: 'entry', path: escapeName(p.verdict.path), gfid: p.verdict.gfid, set: p.verdict.set, status: p.verdict.status,
+    sources: label(sources), sinks: label(sinks), reasons: p.verdict.reasons,
+    actions: p.actions.map((a) => ({ op: a.op, text: describeAction(a, set) })), left: p.left,
+  });
+}
+
+function printJsonSummary(run: HealPlanRun, counts: Record<EntryStatus, number>, out: (l: string) => void): void {
+  const all = total(counts);
   out(JSON.stringify({
-    type: 'summary', layout: run.layoutText, entries: total, healthy: total - shown.length,
-    heal: count('heal'), repairable: count('repairable'), unrecoverable: count('unrecoverable'), conflict: count('conflict'),
+    type: 'summary', layout: run.layoutText, entries: all, healthy: counts.healthy,
+    heal: counts.heal, repairable: counts.repairable, unrecoverable: counts.unrecoverable, conflict: counts.conflict,
     sets: run.summaries.map((s) => setVerdictJson(s, run.shape)),
   }));
 }

@@ -2,10 +2,12 @@
  * `gfsck heal --apply`: executes the heal plan (plan.ts) on the bricks, every change
  * journaled first (core/repair), so that `gfsck heal --undo JOURNAL` restores the bricks.
  *
- * Order: first every stale copy is moved aside (so a name, or a directory's handle, is free
- * before it is made again), an inode's handle with it when no name on that brick keeps the
- * inode after the heal (a name the heal creates may link it: a rename); then the entries in
- * path order, a chunk at a time: the chunk's names are made (one journal commit), then each
+ * The plan is streamed, never held whole: a first, read-only pass foresees what the heal
+ * names and moves aside, and keeps only the entries with a stale copy. Then every stale
+ * copy is moved aside (so a name, or a directory's handle, is free before it is made
+ * again), an inode's handle with it when no name on that brick keeps the inode after the
+ * heal (a name the heal creates may link it: a rename); then a second pass takes the
+ * entries in path order, a chunk at a time: the chunk's names are made (one journal commit), then each
  * entry's data and metadata, then the bricks are synced, and only then the counters that say
  * the entries are whole are set and their index entries removed (one commit). A sink is
  * marked with the heal bit before its fragments are rewritten, so a heal killed half-way
@@ -30,6 +32,8 @@ import { ReplicaCopier } from './write/copy.ts';
 import { createEntry, removeIndexEntries, syncAttrs, syncXattrs } from './write/entries.ts';
 
 export interface ApplyEvents {
+  /** An entry the plan leaves (in part) undone, seen in the first pass. */
+  onLeft?(plan: EntryPlan): void;
   onJournal?(file: string): void;
   onWarning?(text: string): void;
   /** Each entry once its actions ran: `error` names the action that failed (the later ones were not tried). */
@@ -50,6 +54,66 @@ const CTIME_MDATA = 'trusted.glusterfs.mdata';
 /** Entries whose names, and whose counters and index entries, are each made in one journal commit. */
 const CHUNK = 1024;
 
+/** The plan, from its first entry each time it is called: the same entries every time (the catalog does not change). */
+export type PlanStream = () => AsyncIterable<EntryPlan>;
+
+/** An entry across the passes, whose plan objects differ. */
+const keyOf = (plan: EntryPlan): string => `${plan.verdict.set}:${plan.verdict.path.toString('latin1')}`;
+
+/** The first pass: what the whole heal will do to each inode's names (the handle decisions depend on it). */
+class Foresight {
+  /** `${set}:${member}:${gfid}` → how many of the inode's names on that brick this heal moves aside. */
+  readonly leaving = new Map<string, number>();
+  /** `${set}:${member}:${gfid}` of inodes this heal gives a name. */
+  readonly named = new Set<string>();
+  /** The entries with a stale copy to move aside, the only plans kept between the passes. */
+  readonly quarantines: EntryPlan[] = [];
+  todo = 0;
+
+  constructor(private readonly filesUnder: (plan: EntryPlan, member: number) => Map<string, number>) {}
+
+  observe(plan: EntryPlan): void {
+    if (plan.actions.length === 0) return;
+    this.todo++;
+    const set = plan.verdict.set;
+    const count = (key: string, n: number) => this.leaving.set(key, (this.leaving.get(key) ?? 0) + n);
+    let stale = false;
+    for (const a of plan.actions) {
+      if (a.op === 'create') this.named.add(`${set}:${a.member}:${plan.verdict.gfid}`);
+      if (a.op !== 'quarantine') continue;
+      stale = true;
+      if (a.type !== 'dir' && a.gfid) count(`${set}:${a.member}:${a.gfid}`, 1);
+      if (a.type === 'dir') for (const [gfid, n] of this.filesUnder(plan, a.member)) count(`${set}:${a.member}:${gfid}`, n);
+    }
+    if (stale) this.quarantines.push(plan);
+  }
+}
+
+/**
+ * Heals what `plans` says: the first pass, then, if anything is to be done, the repair
+ * session (journal, interlock) and the heal. Null when the plan holds nothing to do.
+ */
+export async function executeHeal(db: Db, shape: VolumeShape, plans: PlanStream, journal: string | undefined, force: boolean, events: ApplyEvents): Promise<ApplyResult | null> {
+  const foresight = new Foresight((plan, member) => entriesUnder(db, shape, plan, member).files);
+  for await (const plan of plans()) {
+    if (plan.left !== null) events.onLeft?.(plan);
+    foresight.observe(plan);
+  }
+  if (foresight.todo === 0) return null;
+  return new HealExecutor(db, shape, foresight, journal, force, events).run(plans);
+}
+
+/** What a directory holds on one brick, from the catalog: directory gfids, and file gfids with their name counts. */
+function entriesUnder(db: Db, shape: VolumeShape, plan: EntryPlan, member: number): { dirs: string[]; files: Map<string, number> } {
+  const position = shape.sets[plan.verdict.set]!.bricks[member]!;
+  const prefix = Buffer.concat([plan.verdict.path, Buffer.from('/')]);
+  const rows = db.prepare(`SELECT e.gfid, e.type FROM entries e JOIN bricks b ON b.id = e.brick_id
+    WHERE b.position = ? AND e.gfid IS NOT NULL AND substr(e.path, 1, ?) = ?`).all(position, prefix.length, prefix) as Array<{ gfid: string; type: string }>;
+  const files = new Map<string, number>();
+  for (const r of rows) if (r.type !== 'dir') files.set(r.gfid, (files.get(r.gfid) ?? 0) + 1);
+  return { dirs: rows.filter((r) => r.type === 'dir').map((r) => r.gfid), files };
+}
+
 type Phase = 'names' | 'content' | 'counters';
 const PHASE_OF: Record<HealAction['op'], Phase> = {
   quarantine: 'names', create: 'names', data: 'content', copy: 'content', metadata: 'content', counters: 'counters', changelog: 'counters', index: 'counters',
@@ -61,12 +125,8 @@ const PHASE_OF: Record<HealAction['op'], Phase> = {
  */
 const lastOfAll = (plan: EntryPlan): boolean => plan.verdict.type === 'dir' && plan.verdict.afr !== null;
 
-export class HealExecutor {
+class HealExecutor {
   private readonly session: RepairSession;
-  /** `${set}:${member}:${gfid}` → how many of the inode's names on that brick this heal moves aside. */
-  private readonly leaving = new Map<string, number>();
-  /** `${set}:${member}:${gfid}` of inodes this heal gives a name. */
-  private readonly named = new Set<string>();
   /** Per entry, the members on which it made a new object, with the member it copied. */
   private readonly madeFrom = new WeakMap<EntryPlan, Map<number, number>>();
   private readonly rewriter = new FragmentRewriter();
@@ -75,7 +135,10 @@ export class HealExecutor {
   private failed = 0;
   private bytes = 0;
 
-  constructor(private readonly db: Db, private readonly shape: VolumeShape, journal: string | undefined, force: boolean, private readonly events: ApplyEvents) {
+  /** Entries an action failed for (by keyOf): their later actions are not tried. */
+  private readonly errors = new Map<string, string>();
+
+  constructor(private readonly db: Db, private readonly shape: VolumeShape, private readonly foresight: Foresight, journal: string | undefined, force: boolean, private readonly events: ApplyEvents) {
     const runId = newRunId();
     const roots = shape.roots.map((r) => r.toString());
     this.session = RepairSession.begin({ bricks: roots, journalFile: journalPath(journal, 'heal', runId, roots), force, command: 'heal --apply', runId });
@@ -87,21 +150,29 @@ export class HealExecutor {
     return this.session.journal.file;
   }
 
-  async run(plans: EntryPlan[]): Promise<ApplyResult> {
+  async run(plans: PlanStream): Promise<ApplyResult> {
     try {
-      this.foresee(plans);
-      const errors = new Map<EntryPlan, string>();
-      for (const plan of plans) {
+      for (const plan of this.foresight.quarantines.splice(0)) {
         for (const a of plan.actions) {
-          if (a.op !== 'quarantine' || errors.has(plan)) continue;
+          if (a.op !== 'quarantine' || this.errors.has(keyOf(plan))) continue;
           const error = this.attempt(plan, a, () => this.quarantine(plan, a));
-          if (error) errors.set(plan, error);
+          if (error) this.errors.set(keyOf(plan), error);
         }
       }
-      for (let at = 0; at < plans.length; at += CHUNK) await this.healChunk(plans.slice(at, at + CHUNK), errors);
-      const last = plans.filter(lastOfAll);
-      for (let at = 0; at < last.length; at += CHUNK) this.inOneCommit(last.slice(at, at + CHUNK), 'counters', errors);
-      for (const plan of last) this.count(plan, errors);
+      const last: EntryPlan[] = [];
+      let chunk: EntryPlan[] = [];
+      for await (const plan of plans()) {
+        if (plan.actions.length === 0) continue;
+        if (lastOfAll(plan)) last.push(plan);
+        chunk.push(plan);
+        if (chunk.length === CHUNK) {
+          await this.healChunk(chunk);
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) await this.healChunk(chunk);
+      for (let at = 0; at < last.length; at += CHUNK) this.inOneCommit(last.slice(at, at + CHUNK), 'counters');
+      for (const plan of last) this.count(plan);
       this.session.end('complete');
       return { journal: this.journal, done: this.done, failed: this.failed, bytes: this.bytes };
     } finally {
@@ -110,31 +181,32 @@ export class HealExecutor {
   }
 
   /** One chunk of entries, phase by phase; an entry's first failed action stops its later ones. */
-  private async healChunk(chunk: EntryPlan[], errors: Map<EntryPlan, string>): Promise<void> {
-    this.inOneCommit(chunk, 'names', errors);
+  private async healChunk(chunk: EntryPlan[]): Promise<void> {
+    this.inOneCommit(chunk, 'names');
     for (const plan of chunk) {
       for (const a of plan.actions) {
-        if (errors.has(plan)) break;
+        if (this.errors.has(keyOf(plan))) break;
         if (PHASE_OF[a.op] !== 'content') continue;
         const error = await this.attemptAsync(plan, a, () => this.content(plan, a));
-        if (error) errors.set(plan, error);
+        if (error) this.errors.set(keyOf(plan), error);
       }
     }
     this.syncBricks(chunk);
     const now = chunk.filter((p) => !lastOfAll(p));
-    this.inOneCommit(now, 'counters', errors);
-    for (const plan of now) this.count(plan, errors);
+    this.inOneCommit(now, 'counters');
+    for (const plan of now) this.count(plan);
   }
 
-  private count(plan: EntryPlan, errors: Map<EntryPlan, string>): void {
-    if (errors.has(plan)) this.failed++;
+  private count(plan: EntryPlan): void {
+    const error = this.errors.get(keyOf(plan)) ?? null;
+    if (error) this.failed++;
     else this.done++;
-    this.events.onEntry?.(plan, errors.get(plan) ?? null);
+    this.events.onEntry?.(plan, error);
   }
 
   /** The chunk's actions of one phase, as one journal batch (quarantine ran before). */
-  private inOneCommit(chunk: EntryPlan[], phase: Phase, errors: Map<EntryPlan, string>): void {
-    const work = chunk.filter((p) => !errors.has(p))
+  private inOneCommit(chunk: EntryPlan[], phase: Phase): void {
+    const work = chunk.filter((p) => !this.errors.has(keyOf(p)))
       .map((plan) => ({ plan, actions: plan.actions.filter((a) => PHASE_OF[a.op] === phase && a.op !== 'quarantine') }))
       .filter((w) => w.actions.length > 0);
     const results = this.session.journal.batch(work.map(({ plan, actions }) => () => {
@@ -149,7 +221,7 @@ export class HealExecutor {
       }
     }));
     results.forEach((error, i) => {
-      if (error) errors.set(work[i]!.plan, error);
+      if (error) this.errors.set(keyOf(work[i]!.plan), error);
     });
   }
 
@@ -222,7 +294,7 @@ export class HealExecutor {
     if (a.type === 'dir') {
       // The directory leaves with what it holds: its handle, those of the directories inside, and
       // the handles of the inodes inside that no live name keeps.
-      const below = this.entriesUnder(plan, a.member);
+      const below = entriesUnder(this.db, this.shape, plan, a.member);
       for (const gfid of below.files.keys()) this.moveFileHandle(plan, a.member, gfid, step);
       for (const gfid of [...(a.gfid ? [a.gfid] : []), ...below.dirs]) this.moveDirHandle(root, gfid, step);
     } else if (a.gfid) {
@@ -231,42 +303,17 @@ export class HealExecutor {
     this.session.moveAside(root, rel, step);
   }
 
-  /** What the whole plan will do to each inode's names: the handle decisions depend on it. */
-  private foresee(plans: EntryPlan[]): void {
-    const count = (key: string, n: number) => this.leaving.set(key, (this.leaving.get(key) ?? 0) + n);
-    for (const plan of plans) {
-      const set = plan.verdict.set;
-      for (const a of plan.actions) {
-        if (a.op === 'create') this.named.add(`${set}:${a.member}:${plan.verdict.gfid}`);
-        if (a.op !== 'quarantine') continue;
-        if (a.type !== 'dir' && a.gfid) count(`${set}:${a.member}:${a.gfid}`, 1);
-        if (a.type === 'dir') for (const [gfid, n] of this.entriesUnder(plan, a.member).files) count(`${set}:${a.member}:${gfid}`, n);
-      }
-    }
-  }
-
   /** Moves an inode's handle aside when, after this heal, no name on the brick keeps the inode. */
   private moveFileHandle(plan: EntryPlan, member: number, gfid: string, step: string): void {
     const key = `${plan.verdict.set}:${member}:${gfid}`;
-    if (this.named.has(key)) return; // a name this heal makes links to it (a rename)
+    if (this.foresight.named.has(key)) return; // a name this heal makes links to it (a rename)
     const position = this.bricksOf(plan)[member]!;
     const live = this.db.prepare(`SELECT COUNT(*) FROM entries e JOIN bricks b ON b.id = e.brick_id
       WHERE b.position = ? AND e.gfid = ? AND e.area IN ('namespace', 'trashcan')`).pluck().get(position, gfid) as number;
-    if (live > (this.leaving.get(key) ?? 0)) return;
+    if (live > (this.foresight.leaving.get(key) ?? 0)) return;
     const rel = Buffer.from(handleRelPath(gfid));
     if (!existsSync(brickFile(this.shape.roots[position]!, Buffer.concat([Buffer.from('/'), rel])))) return;
     this.session.moveAside(this.shape.roots[position]!.toString(), rel, step);
-  }
-
-  /** What a directory holds on one brick, from the catalog: directory gfids, and file gfids with their name counts. */
-  private entriesUnder(plan: EntryPlan, member: number): { dirs: string[]; files: Map<string, number> } {
-    const position = this.bricksOf(plan)[member]!;
-    const prefix = Buffer.concat([plan.verdict.path, Buffer.from('/')]);
-    const rows = this.db.prepare(`SELECT e.gfid, e.type FROM entries e JOIN bricks b ON b.id = e.brick_id
-      WHERE b.position = ? AND e.gfid IS NOT NULL AND substr(e.path, 1, ?) = ?`).all(position, prefix.length, prefix) as Array<{ gfid: string; type: string }>;
-    const files = new Map<string, number>();
-    for (const r of rows) if (r.type !== 'dir') files.set(r.gfid, (files.get(r.gfid) ?? 0) + 1);
-    return { dirs: rows.filter((r) => r.type === 'dir').map((r) => r.gfid), files };
   }
 
   private moveDirHandle(root: string, gfid: string, step: string): void {

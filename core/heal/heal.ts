@@ -32,7 +32,10 @@ export interface HealPlanRun {
   shape: VolumeShape;
   layoutText: string;
   catalog: Catalog;
-  /** Every entry's plan, in path order per set; `summaries` is complete once it is drained. */
+  /**
+   * Every entry's plan, in path order per set; `summaries` is complete once it is drained.
+   * Each call starts a new pass over the catalog and yields the same plans.
+   */
   entries(): AsyncGenerator<EntryPlan>;
   /** Ends what the plan started (the verifier's worker threads). */
   close(): Promise<void>;
@@ -52,7 +55,10 @@ export async function openHealPlan(opts: HealOptions): Promise<HealPlanRun> {
     return {
       shape, catalog, summaries,
       layoutText: `${describeLayout(layout)} (${layoutOrigin(layout, opts.layout)})`,
-      entries: () => planHeal(catalog.db, shape, { trustFragments: opts.trustFragments, verifier, policy: opts.policy }, summaries),
+      entries: () => {
+        summaries.length = 0; // each pass counts afresh
+        return planHeal(catalog.db, shape, { trustFragments: opts.trustFragments, verifier, policy: opts.policy }, summaries);
+      },
       close: async () => {
         await verifier?.close();
         catalog.close();
