@@ -212,7 +212,8 @@ class SetWalker {
     }
     const afrData = v.afr?.fileData;
     if (afrData && afrData.copyFrom !== null && afrData.sinks.length > 0) {
-      const size = this.copyOfMember(v, afrData.copyFrom)?.size ?? 0;
+      // The copy judged (by name or, where the name moved, by gfid): its length is what every sink ends with.
+      const size = v.copies.find((c) => c.member === afrData.copyFrom)!.size;
       actions.push({ op: 'copy', from: afrData.copyFrom, sinks: afrData.sinks, size });
     }
     // Created names get the metadata pass too: one made by linking an inode that survived elsewhere keeps that inode's.
@@ -249,10 +250,6 @@ class SetWalker {
       return whole || v.dirty.length === 0 ? { op: 'counters', members: [...this.view.participants], version, metaVersion: meta, size: choice.size } : null;
     }
     return v.ecDir ? { op: 'counters', members: [...this.view.participants], version: v.ecDir.version & ~EC_HEAL_BIT, metaVersion: meta, size: null } : null;
-  }
-
-  private copyOfMember(v: EntryVerdict, member: number): BrickCopy | undefined {
-    return v.name.kind === 'present' ? v.name.group.copies.find((c) => c.member === member) : undefined;
   }
 
   private versionsDiffer(v: EntryVerdict, c: Extract<HealAction, { op: 'counters' }>): boolean {
